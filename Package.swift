@@ -1,0 +1,55 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+// The SDK comes from its own package so the host and every plugin share ONE libTaskKit.so.
+let taskKit: Target.Dependency = .product(name: "TaskKit", package: "TaskKit")
+
+/// An example plugin: a `.dynamic` product built from `Plugins/Examples/<name>`.
+func examplePlugin(_ name: String, extra: [Target.Dependency] = []) -> Target {
+    .target(name: "\(name)Plugin", dependencies: [taskKit] + extra, path: "Plugins/Examples/\(name)", swiftSettings: swift6)
+}
+
+let package = Package(
+    name: "taskhost",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "taskhost", targets: ["taskhost"]),
+        .library(name: "TaskHost", targets: ["TaskHost"]),
+        .library(name: "SleepPlugin", type: .dynamic, targets: ["SleepPlugin"]),
+        .library(name: "HashTreePlugin", type: .dynamic, targets: ["HashTreePlugin"]),
+        .library(name: "FlakyPlugin", type: .dynamic, targets: ["FlakyPlugin"]),
+        // Test fixtures: real plugins that must be rejected or that clash with the examples.
+        .library(name: "DuplicateSleepFixture", type: .dynamic, targets: ["DuplicateSleepFixture"]),
+        .library(name: "FailingRegisterFixture", type: .dynamic, targets: ["FailingRegisterFixture"]),
+    ],
+    dependencies: [
+        .package(path: "Plugins/TaskKit"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "TaskHost",
+            dependencies: [
+                taskKit, "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swift6
+        ),
+        .executableTarget(
+            name: "taskhost",
+            dependencies: ["TaskHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swift6
+        ),
+        examplePlugin("Sleep"),
+        examplePlugin("HashTree", extra: [.product(name: "Crypto", package: "swift-crypto")]),
+        examplePlugin("Flaky"),
+        .target(name: "DuplicateSleepFixture", dependencies: [taskKit], path: "Tests/Fixtures/DuplicateSleep", swiftSettings: swift6),
+        .target(name: "FailingRegisterFixture", dependencies: [taskKit], path: "Tests/Fixtures/FailingRegister", swiftSettings: swift6),
+        .testTarget(name: "TaskHostTests", dependencies: ["TaskHost", taskKit], swiftSettings: swift6),
+    ]
+)

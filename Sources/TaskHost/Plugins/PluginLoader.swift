@@ -1,0 +1,183 @@
+import Foundation
+import Logging
+import Synchronization
+import TaskKit
+
+/// Where plugins come from and how strictly they are checked.
+public struct PluginLoaderConfiguration: Sendable {
+    /// The drop directory (`plugins.d`).
+    public var pluginsDirectory: URL
+    /// Where private copies of plugin files are kept (in the host's home).
+    public var imageCacheDirectory: URL
+    /// Load files even if group/other-writable or owned by another user.
+    public var allowInsecurePermissions: Bool
+
+    /// Creates a configuration.
+    public init(pluginsDirectory: URL, imageCacheDirectory: URL, allowInsecurePermissions: Bool = false) {
+        self.pluginsDirectory = pluginsDirectory
+        self.imageCacheDirectory = imageCacheDirectory
+        self.allowInsecurePermissions = allowInsecurePermissions
+    }
+}
+
+/// Scans the plugins directory and loads what is new or changed into a `TaskTypeRegistry`.
+///
+/// One bad file never stops the others. Scans are serialized; unchanged files (same inode,
+/// size and mtime) are not read again, and a rejected file is not opened again until it changes.
+public final class PluginLoader: Sendable {
+    /// The registry the loaded types go into.
+    public let registry: TaskTypeRegistry
+    /// Where plugins are read from.
+    public let configuration: PluginLoaderConfiguration
+    private let logger: Logger
+    private let known = Mutex<[String: KnownFile]>([:])
+    private let scanLock = Mutex(())
+
+    private enum KnownFile {
+        case loaded(LoadedPlugin, FileFingerprint)
+        case rejected(RejectedPlugin, FileFingerprint)
+    }
+
+    /// Creates a loader; nothing is read until `scan()`.
+    public init(configuration: PluginLoaderConfiguration, registry: TaskTypeRegistry = TaskTypeRegistry(), logger: Logger) {
+        self.configuration = configuration
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// Scans the directory now, loads new and changed plugins, withdraws removed ones, and returns the result.
+    @discardableResult
+    public func scan() -> PluginScanReport {
+        scanLock.withLock { _ in
+            let report = scanLocked()
+            registry.record(report)
+            return report
+        }
+    }
+
+    private func scanLocked() -> PluginScanReport {
+        let directory = configuration.pluginsDirectory.standardizedFileURL
+        let trust = PluginFileTrust(allowInsecure: configuration.allowInsecurePermissions)
+        let files: [String]
+        do {
+            try trust.check(directory.path, what: "plugins directory")
+            files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+                .filter { $0.hasSuffix(".so") && !$0.hasPrefix(".") }
+                .sorted()
+        } catch {
+            let problem = (error as? PluginRejection)?.description ?? "cannot list \(directory.path): \(error.localizedDescription)"
+            logger.error("plugin scan skipped", metadata: ["directory": "\(directory.path)", "problem": "\(problem)"])
+            return PluginScanReport(directory: directory.path, directoryProblem: problem, loaded: [], rejected: [], removed: [])
+        }
+
+        var loaded: [LoadedPlugin] = []
+        var rejected: [RejectedPlugin] = []
+        for name in files {
+            let path = directory.appendingPathComponent(name).path
+            switch examine(path, trust: trust) {
+            case .loaded(let plugin, _): loaded.append(plugin)
+            case .rejected(let rejection, _): rejected.append(rejection)
+            }
+        }
+        let present = Set(files.map { directory.appendingPathComponent($0).path })
+        let removed = known.withLock { known in
+            let gone = known.keys.filter { !present.contains($0) }.sorted()
+            for path in gone { known[path] = nil }
+            return gone
+        }
+        for path in removed {
+            registry.withdraw(file: path)
+            logger.notice("plugin file removed; its types refuse new tasks", metadata: ["file": "\(path)"])
+        }
+        return PluginScanReport(directory: directory.path, directoryProblem: nil, loaded: loaded, rejected: rejected, removed: removed)
+    }
+
+    private func examine(_ path: String, trust: PluginFileTrust) -> KnownFile {
+        let fingerprint = FileFingerprint(path: path)
+        if let fingerprint, let previous = known.withLock({ $0[path] }) {
+            switch previous {
+            case .loaded(_, let seen) where seen == fingerprint: return previous
+            case .rejected(_, let seen) where seen == fingerprint: return previous
+            default: break
+            }
+        }
+        let outcome: KnownFile
+        do {
+            let plugin = try load(path, trust: trust)
+            outcome = .loaded(plugin, fingerprint ?? FileFingerprint.unknown)
+            logger.info(
+                "plugin loaded",
+                metadata: [
+                    "file": "\(path)", "plugin": "\(plugin.name) \(plugin.version)",
+                    "types": "\(plugin.types.map(\.name).joined(separator: ","))",
+                ])
+        } catch {
+            let rejection = RejectedPlugin(file: path, rejection: error)
+            outcome = .rejected(rejection, fingerprint ?? FileFingerprint.unknown)
+            logger.error("plugin rejected", metadata: ["file": "\(path)", "code": "\(rejection.code)", "reason": "\(rejection.message)"])
+        }
+        // A file whose new version was rejected keeps its old types registered: running work is untouched.
+        known.withLock { $0[path] = outcome }
+        return outcome
+    }
+
+    private func load(_ path: String, trust: PluginFileTrust) throws(PluginRejection) -> LoadedPlugin {
+        try trust.check(path, what: "plugin file")
+        let cache = PluginImageCache(directory: configuration.imageCacheDirectory)
+        let (hash, imagePath) = try cache.privateCopy(of: URL(fileURLWithPath: path))
+        let handle: UnsafeMutableRawPointer
+        do {
+            handle = try PluginImageCache.open(imagePath)
+        } catch .loadFailed(let message) {
+            throw .loadFailed(dlerror: message.replacingOccurrences(of: imagePath, with: path))
+        }
+        let (handshake, descriptor) = try PluginHandshake.read(handle: handle)
+        try PluginHandshake.checkSharedSDK(handle: handle)
+        let types = try PluginHandshake.register(descriptor)
+        guard !types.isEmpty else { throw .noTypes }
+        var seen = Set<String>()
+        for type in types {
+            let name = type.name
+            guard Self.isValidTypeName(name), seen.insert(name).inserted else {
+                throw .invalidTypeName("'\(name)' in plugin \(handshake.name)")
+            }
+        }
+        let infos = types.map { TaskTypeInfo($0, plugin: handshake.name, pluginVersion: handshake.version) }
+        try registry.commit(types, infos: infos, from: path)
+        return LoadedPlugin(
+            file: path, name: handshake.name, version: handshake.version, sdkVersion: handshake.sdkVersion,
+            contentHash: hash, types: infos)
+    }
+
+    /// Lowercase letters, digits and dashes, starting with a letter or digit, at most 64 characters.
+    static func isValidTypeName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, name.utf8.count <= 64, first != UInt8(ascii: "-") else { return false }
+        return name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }
+    }
+}
+
+/// Identity of a file's current contents without reading them: device, inode, size and mtime.
+struct FileFingerprint: Equatable, Sendable {
+    let device: UInt64
+    let inode: UInt64
+    let size: Int64
+    let modified: Int64
+
+    static let unknown = FileFingerprint(device: 0, inode: 0, size: -1, modified: -1)
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+    }
+
+    private init(device: UInt64, inode: UInt64, size: Int64, modified: Int64) {
+        self.device = device
+        self.inode = inode
+        self.size = size
+        self.modified = modified
+    }
+}

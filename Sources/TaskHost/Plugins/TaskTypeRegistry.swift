@@ -1,0 +1,117 @@
+import Synchronization
+import TaskKit
+
+/// Why a task type cannot be used for a new task.
+public enum TaskTypeLookupError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// No loaded plugin provides the type.
+    case unknownType(String, known: [String])
+    /// The type was provided by a plugin file that has since been removed.
+    case typeUnavailable(String, file: String)
+
+    /// A stable code.
+    public var code: String {
+        switch self {
+        case .unknownType: "unknown_type"
+        case .typeUnavailable: "type_unavailable"
+        }
+    }
+
+    /// What went wrong and what to do.
+    public var description: String {
+        switch self {
+        case .unknownType(let name, let known):
+            "unknown task type '\(name)'; known types: \(known.isEmpty ? "none (is plugins.d empty?)" : known.joined(separator: ", "))"
+        case .typeUnavailable(let name, let file):
+            "task type '\(name)' is no longer available: its plugin file \(file) was removed; put it back to start new tasks"
+        }
+    }
+}
+
+/// The task types the host knows, by name, and which plugin file provides each.
+///
+/// Thread-safe. A type stays resolvable (through `registration`) for tasks already holding it
+/// even after its plugin file is removed; only new lookups are refused.
+public final class TaskTypeRegistry: Sendable {
+    struct Registration: Sendable {
+        let type: any BaseTask.Type
+        let info: TaskTypeInfo
+        let file: String
+        var available: Bool
+    }
+
+    private struct State {
+        var types: [String: Registration] = [:]
+        var lastScan: PluginScanReport?
+        var observers: [@Sendable () -> Void] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates an empty registry.
+    public init() {}
+
+    /// The type registered under `name`, for a new task.
+    public func lookup(_ name: String) throws(TaskTypeLookupError) -> any BaseTask.Type {
+        let found = state.withLock { state in
+            (state.types[name], state.types.values.filter(\.available).map(\.info.name).sorted())
+        }
+        guard let registration = found.0 else { throw .unknownType(name, known: found.1) }
+        guard registration.available else { throw .typeUnavailable(name, file: registration.file) }
+        return registration.type
+    }
+
+    /// True when a new task of `name` could start now.
+    public func isAvailable(_ name: String) -> Bool {
+        state.withLock { $0.types[name]?.available ?? false }
+    }
+
+    /// Every available type, sorted by name.
+    public var types: [TaskTypeInfo] {
+        state.withLock { $0.types.values.filter(\.available).map(\.info) }.sorted { $0.name < $1.name }
+    }
+
+    /// The report of the most recent scan, if any.
+    public var lastScan: PluginScanReport? { state.withLock { $0.lastScan } }
+
+    /// Calls `observer` (on the scanning thread) whenever types were added or removed.
+    public func onChange(_ observer: @escaping @Sendable () -> Void) {
+        state.withLock { $0.observers.append(observer) }
+    }
+
+    /// Registers all `types` from `file` or none: fails on the first name another available
+    /// plugin file already provides. Types the same file provided before are replaced.
+    func commit(_ types: [any BaseTask.Type], infos: [TaskTypeInfo], from file: String) throws(PluginRejection) {
+        let conflict: (String, String)? = state.withLock { state in
+            for info in infos {
+                if let existing = state.types[info.name], existing.available, existing.file != file {
+                    return (info.name, existing.file)
+                }
+            }
+            for (name, registration) in state.types where registration.file == file {
+                state.types[name] = nil
+            }
+            for (type, info) in zip(types, infos) {
+                state.types[info.name] = Registration(type: type, info: info, file: file, available: true)
+            }
+            return nil
+        }
+        if let (name, other) = conflict { throw .duplicateType(name: name, registeredBy: other) }
+        notify()
+    }
+
+    /// Refuses new tasks of every type `file` provided (its file is gone).
+    func withdraw(file: String) {
+        state.withLock { state in
+            for (name, registration) in state.types where registration.file == file {
+                state.types[name]?.available = false
+            }
+        }
+        notify()
+    }
+
+    func record(_ report: PluginScanReport) { state.withLock { $0.lastScan = report } }
+
+    private func notify() {
+        for observer in state.withLock({ $0.observers }) { observer() }
+    }
+}
