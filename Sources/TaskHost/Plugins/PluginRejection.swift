@@ -57,7 +57,7 @@ public enum PluginRejection: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String {
         switch self {
         case .unreadable(let detail):
-            "cannot read the file: \(detail)"
+            "cannot read \(detail)"
         case .insecurePermissions(let detail):
             "\(detail); loading a plugin runs its code, so fix the permissions (chmod go-w) or pass --allow-insecure-plugins"
         case .builtAgainstDifferentSDK(let dlerror):

@@ -9,6 +9,11 @@
 
 #include <stdint.h>
 
+// Nullability annotations are clang's; plain C compilers (gcc) just ignore them.
+#if !defined(__clang__) && !defined(_Nullable)
+#define _Nullable
+#endif
+
 /// "THPLUGIN" read as a little-endian 64-bit integer.
 #define TASKHOST_PLUGIN_MAGIC 0x4E4947554C504854ULL
 

@@ -1,0 +1,63 @@
+import Foundation
+
+/// The outcome of running a real program.
+struct CommandResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+/// Runs `executable` with `arguments` to completion and captures its output.
+func runCommand(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil)
+    throws -> CommandResult
+{
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    if let environment { process.environment = environment }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    // Read stderr on its own thread so a chatty child never blocks on a full pipe.
+    let errorData = LockedBox(Data())
+    let errorRead = DispatchSemaphore(value: 0)
+    let errorHandle = err.fileHandleForReading
+    Thread {
+        errorData.set(errorHandle.readDataToEndOfFile())
+        errorRead.signal()
+    }.start()
+    let outputData = out.fileHandleForReading.readDataToEndOfFile()
+    errorRead.wait()
+    process.waitUntilExit()
+    return CommandResult(
+        status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
+        stderr: String(decoding: errorData.get(), as: UTF8.self))
+}
+
+/// A value shared between threads under a lock.
+final class LockedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func get() -> Value { lock.withLock { value } }
+    func set(_ newValue: Value) { lock.withLock { value = newValue } }
+}
+
+/// Compiles C source into a shared library with the system compiler.
+func compileCSharedLibrary(_ source: String, to output: URL, defines: [String] = []) throws {
+    let file = output.deletingPathExtension().appendingPathExtension("c")
+    try source.write(to: file, atomically: true, encoding: .utf8)
+    let result = try runCommand(
+        "/usr/bin/env", ["cc", "-shared", "-fPIC", "-I", BuildProducts.taskKitHeaders.path] + defines + ["-o", output.path, file.path])
+    guard result.status == 0 else { throw FixtureError("cc failed: \(result.stderr)") }
+}
+
+/// A fixture could not be prepared.
+struct FixtureError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
