@@ -1,0 +1,95 @@
+import CSQLite
+import Foundation
+
+/// One connection to a SQLite file. Not thread-safe: each owner serializes its own use.
+final class SQLiteConnection {
+    let handle: OpaquePointer
+    let path: String
+    private var statements: [String: SQLiteStatement] = [:]
+
+    /// Opens `path`; `readOnly` never creates or writes the file.
+    init(path: String, readOnly: Bool = false, create: Bool = true) throws(SQLiteError) {
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_PRIVATECACHE
+        flags |= readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0))
+        var connection: OpaquePointer?
+        let status = sqlite3_open_v2(path, &connection, flags, nil)
+        guard status == SQLITE_OK, let connection else {
+            let error = SQLiteError(connection, code: status, context: "opening \(path)")
+            sqlite3_close_v2(connection)
+            throw error
+        }
+        sqlite3_extended_result_codes(connection, 1)
+        handle = connection
+        self.path = path
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements without results.
+    func execute(_ sql: String) throws(SQLiteError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &message)
+        guard status == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(status))
+            sqlite3_free(message)
+            throw SQLiteError(code: status, message: text, context: "running \(sql.prefix(60))")
+        }
+    }
+
+    /// A prepared statement for `sql`, cached and reset for reuse.
+    func statement(_ sql: String) throws(SQLiteError) -> SQLiteStatement {
+        if let cached = statements[sql] {
+            cached.reset()
+            return cached
+        }
+        let statement = try SQLiteStatement(connection: self, sql: sql)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// Runs `sql` with `bindings` and returns every row, decoded by `row`.
+    func query<Row>(_ sql: String, _ bindings: [SQLiteValue] = [], row: (SQLiteStatement) throws -> Row) throws -> [Row] {
+        let statement = try statement(sql)
+        try statement.bind(bindings)
+        var rows: [Row] = []
+        while try statement.step() { rows.append(try row(statement)) }
+        return rows
+    }
+
+    /// Runs `sql` with `bindings` and returns the number of changed rows.
+    @discardableResult
+    func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws(SQLiteError) -> Int {
+        let statement = try statement(sql)
+        try statement.bind(bindings)
+        while try statement.step() {}
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// A single integer from a PRAGMA or query.
+    func integer(_ sql: String) throws(SQLiteError) -> Int64 {
+        let statement = try statement(sql)
+        guard try statement.step() else { return 0 }
+        return statement.int64(0)
+    }
+
+    /// Runs `body` in a transaction (BEGIN IMMEDIATE so writers never deadlock), rolling back on error.
+    func transaction<Result>(_ body: () throws -> Result) throws -> Result {
+        try execute("BEGIN IMMEDIATE")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// The rowid of the last row `connection` inserted.
+func sqlite3LastInsertRowID(_ connection: SQLiteConnection) -> Int64 {
+    sqlite3_last_insert_rowid(connection.handle)
+}

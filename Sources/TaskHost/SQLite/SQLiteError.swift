@@ -1,0 +1,35 @@
+import CSQLite
+
+/// An error reported by SQLite, with the result code and the statement or action that failed.
+public struct SQLiteError: Error, Sendable, CustomStringConvertible {
+    /// SQLite's extended result code.
+    public let code: Int32
+    /// SQLite's message.
+    public let message: String
+    /// What taskhost was doing.
+    public let context: String
+
+    init(code: Int32, message: String, context: String) {
+        self.code = code
+        self.message = message
+        self.context = context
+    }
+
+    init(_ connection: OpaquePointer?, code: Int32, context: String) {
+        self.code = code
+        self.message = connection.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(code))
+        self.context = context
+    }
+
+    /// The primary result code (without the extended bits).
+    public var primaryCode: Int32 { code & 0xFF }
+
+    /// True for "the file is not a database" and "database disk image is malformed".
+    public var isCorruption: Bool { primaryCode == SQLITE_NOTADB || primaryCode == SQLITE_CORRUPT }
+
+    /// True when the disk or quota is full.
+    public var isDiskFull: Bool { primaryCode == SQLITE_FULL }
+
+    /// For people.
+    public var description: String { "\(context): \(message) (SQLite code \(code))" }
+}

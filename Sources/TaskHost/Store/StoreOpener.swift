@@ -1,0 +1,79 @@
+import CSQLite
+import Foundation
+
+/// Opens a database file for the store, refusing files that are not ours, newer or corrupt
+/// before anything is written to them.
+enum StoreOpener {
+    /// Opens (creating if absent) and migrates the database at `path` for writing.
+    static func openForWriting(_ path: String) throws(TaskHostError) -> SQLiteConnection {
+        try checkHeader(path)
+        do {
+            let connection = try SQLiteConnection(path: path)
+            try connection.execute("PRAGMA busy_timeout = 5000")
+            try verifyOwnership(connection, path: path)
+            // WAL: readers never block on the writer; NORMAL: a commit survives a process kill
+            // (SIGKILL); only an OS crash or power loss can lose the last transactions.
+            try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF")
+            try migrate(connection)
+            return connection
+        } catch let error as TaskHostError {
+            throw error
+        } catch let error as SQLiteError {
+            throw classify(error, path: path)
+        } catch {
+            throw .storage(SQLiteError(code: SQLITE_ERROR, message: "\(error)", context: "opening \(path)"))
+        }
+    }
+
+    /// Opens an existing, already migrated database for reading only (no host needed).
+    static func openForReading(_ path: String) throws(TaskHostError) -> SQLiteConnection {
+        try checkHeader(path)
+        do {
+            let connection = try SQLiteConnection(path: path, readOnly: true)
+            try connection.execute("PRAGMA busy_timeout = 5000")
+            try verifyOwnership(connection, path: path)
+            return connection
+        } catch let error as TaskHostError {
+            throw error
+        } catch let error as SQLiteError {
+            throw classify(error, path: path)
+        } catch {
+            throw .storage(SQLiteError(code: SQLITE_ERROR, message: "\(error)", context: "opening \(path)"))
+        }
+    }
+
+    /// A non-empty file must start with SQLite's header, or it is not ours.
+    private static func checkHeader(_ path: String) throws(TaskHostError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        guard !header.isEmpty else { return }
+        guard header == Data("SQLite format 3\0".utf8) else { throw .notATaskhostDatabase(path: path) }
+    }
+
+    private static func verifyOwnership(_ connection: SQLiteConnection, path: String) throws {
+        let application = try connection.integer("PRAGMA application_id")
+        let version = Int(try connection.integer("PRAGMA user_version"))
+        if application != StoreSchema.applicationID {
+            let tables = try connection.integer("SELECT count(*) FROM sqlite_master")
+            guard application == 0 && version == 0 && tables == 0 else { throw TaskHostError.notATaskhostDatabase(path: path) }
+        }
+        if version > StoreSchema.currentVersion {
+            throw TaskHostError.databaseTooNew(path: path, version: version, supported: StoreSchema.currentVersion)
+        }
+    }
+
+    private static func migrate(_ connection: SQLiteConnection) throws {
+        let version = Int(try connection.integer("PRAGMA user_version"))
+        guard version < StoreSchema.currentVersion else { return }
+        try connection.transaction {
+            for migration in StoreSchema.migrations[version...] { try connection.execute(migration) }
+            try connection.execute(
+                "PRAGMA application_id = \(StoreSchema.applicationID); PRAGMA user_version = \(StoreSchema.currentVersion)")
+        }
+    }
+
+    private static func classify(_ error: SQLiteError, path: String) -> TaskHostError {
+        error.isCorruption ? .databaseCorrupt(path: path, detail: error.message) : .storage(error)
+    }
+}

@@ -1,0 +1,78 @@
+/// The database schema, as numbered migrations applied in order and recorded in `user_version`.
+/// Only ever append a migration; never edit a shipped one.
+enum StoreSchema {
+    /// `PRAGMA application_id` of a taskhost database ("TSKH").
+    static let applicationID: Int64 = 0x5453_4B48
+
+    /// Each entry upgrades the schema from version `index` to `index + 1`.
+    static let migrations: [String] = [
+        """
+        CREATE TABLE tasks (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            name TEXT,
+            status TEXT NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            parameters TEXT NOT NULL,
+            tags TEXT NOT NULL DEFAULT '{}',
+            attempt INTEGER NOT NULL DEFAULT 0,
+            max_retries INTEGER NOT NULL DEFAULT 0,
+            retries_used INTEGER NOT NULL DEFAULT 0,
+            backoff_base REAL NOT NULL,
+            backoff_factor REAL NOT NULL,
+            backoff_cap REAL NOT NULL,
+            timeout REAL,
+            requeue_on_interrupt INTEGER NOT NULL DEFAULT 0,
+            idempotency_key TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            run_at REAL,
+            started_at REAL,
+            finished_at REAL,
+            progress_completed INTEGER,
+            progress_total INTEGER,
+            progress_message TEXT,
+            result TEXT,
+            error_message TEXT,
+            error_type TEXT,
+            error_attempt INTEGER,
+            saved_state BLOB,
+            stop_requested INTEGER NOT NULL DEFAULT 0,
+            pause_requested INTEGER NOT NULL DEFAULT 0,
+            waiting_reason TEXT
+        );
+        CREATE INDEX tasks_by_status ON tasks(status, priority DESC, seq);
+        CREATE INDEX tasks_by_key ON tasks(idempotency_key) WHERE idempotency_key IS NOT NULL;
+        CREATE INDEX tasks_by_finish ON tasks(finished_at) WHERE finished_at IS NOT NULL;
+        CREATE TABLE attempts (
+            task_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            started_at REAL NOT NULL,
+            ended_at REAL,
+            outcome TEXT,
+            error TEXT,
+            PRIMARY KEY (task_id, attempt)
+        ) WITHOUT ROWID;
+        CREATE TABLE logs (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            task_id TEXT NOT NULL,
+            at REAL NOT NULL,
+            level TEXT NOT NULL,
+            message TEXT NOT NULL
+        );
+        CREATE INDEX logs_by_task ON logs(task_id, seq);
+        CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            at REAL NOT NULL,
+            action TEXT NOT NULL,
+            task_id TEXT,
+            actor TEXT NOT NULL,
+            detail TEXT
+        );
+        """
+    ]
+
+    /// The schema version this build writes.
+    static var currentVersion: Int { migrations.count }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import TaskKit
+
+extension TaskStore {
+    /// The task with exactly this id.
+    public func record(_ id: String) throws(TaskHostError) -> TaskRecord {
+        let rows = try read { connection in
+            try connection.query("SELECT \(TaskRowCodec.columns) FROM tasks WHERE id = ?", [.text(id)], row: TaskRowCodec.decode)
+        }
+        guard let record = rows.first else { throw .taskNotFound(id) }
+        return record
+    }
+
+    /// The full id of the one task whose id starts with `prefix` (like git).
+    public func resolveID(_ prefix: String) throws(TaskHostError) -> String {
+        let clean = prefix.lowercased()
+        guard !clean.isEmpty, clean.allSatisfy(\.isHexDigit) else { throw .taskNotFound(prefix) }
+        let matches = try read { connection in
+            try connection.query(
+                "SELECT id FROM tasks WHERE id >= ? AND id < ? ORDER BY id LIMIT 6", [.text(clean), .text(clean + "g")]
+            ) { $0.text(0) }
+        }
+        guard let first = matches.first else { throw .taskNotFound(prefix) }
+        guard matches.count == 1 else { throw .ambiguousID(prefix, matches: matches) }
+        return first
+    }
+
+    /// A page of tasks, newest first.
+    public func list(_ filter: TaskFilter) throws(TaskHostError) -> TaskPage {
+        var conditions: [String] = []
+        var values: [SQLiteValue] = []
+        if !filter.statuses.isEmpty {
+            conditions.append("status IN (\(filter.statuses.map { _ in "?" }.joined(separator: ",")))")
+            values += filter.statuses.map { .text($0.rawValue) }
+        }
+        if let type = filter.type {
+            conditions.append("type = ?")
+            values.append(.text(type))
+        }
+        for (key, value) in filter.tags.sorted(by: { $0.key < $1.key }) {
+            conditions.append("json_extract(tags, ?) = ?")
+            values += [.text("$.\"\(key.replacingOccurrences(of: "\"", with: ""))\""), .text(value)]
+        }
+        if let cursor = filter.cursor {
+            conditions.append("seq < ?")
+            values.append(.integer(cursor))
+        }
+        let limit = max(1, min(filter.limit, 10_000))
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let rows = try read { connection in
+            try connection.query(
+                "SELECT \(TaskRowCodec.columns), seq FROM tasks \(whereClause) ORDER BY seq DESC LIMIT \(limit + 1)", values
+            ) { row in (row.int64(TaskRowCodec.columnCount), try TaskRowCodec.decode(row)) }
+        }
+        let page = rows.prefix(limit)
+        return TaskPage(tasks: page.map(\.1), nextCursor: rows.count > limit ? page.last?.0 : nil)
+    }
+
+    /// Counts of tasks by status.
+    public func countsByStatus() throws(TaskHostError) -> [TaskStatus: Int] {
+        let rows = try read { connection in
+            try connection.query("SELECT status, count(*) FROM tasks GROUP BY status") { ($0.text(0), $0.int(1)) }
+        }
+        var counts: [TaskStatus: Int] = [:]
+        for (status, count) in rows { if let status = TaskStatus(rawValue: status) { counts[status] = count } }
+        return counts
+    }
+
+    /// The task's log lines after `cursor` (a `sequence`), oldest first.
+    public func logs(_ taskID: String, after cursor: Int64 = 0, limit: Int = 1000) throws(TaskHostError) -> [TaskLogEntry] {
+        try read { connection in
+            try connection.query(
+                "SELECT seq, at, level, message FROM logs WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                [.text(taskID), .integer(cursor), .integer(Int64(max(1, limit)))]
+            ) { row in
+                TaskLogEntry(
+                    sequence: row.int64(0), at: Date(timeIntervalSince1970: row.double(1)),
+                    level: LogLevel(rawValue: row.text(2)) ?? .info, message: row.text(3))
+            }
+        }
+    }
+
+    /// The task's attempts, first first.
+    public func attempts(_ taskID: String) throws(TaskHostError) -> [AttemptRecord] {
+        try read { connection in
+            try connection.query(
+                "SELECT attempt, started_at, ended_at, outcome, error FROM attempts WHERE task_id = ? ORDER BY attempt",
+                [.text(taskID)]
+            ) { row in
+                AttemptRecord(
+                    attempt: row.int(0), startedAt: Date(timeIntervalSince1970: row.double(1)),
+                    endedAt: row.optionalDouble(2).map(Date.init(timeIntervalSince1970:)), outcome: row.optionalText(3),
+                    error: row.optionalText(4))
+            }
+        }
+    }
+
+    /// Audit entries after `cursor`, oldest first.
+    public func audit(after cursor: Int64 = 0, limit: Int = 1000) throws(TaskHostError) -> [AuditEntry] {
+        try read { connection in
+            try connection.query(
+                "SELECT seq, at, action, task_id, actor, detail FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+                [.integer(cursor), .integer(Int64(max(1, limit)))]
+            ) { row in
+                AuditEntry(
+                    sequence: row.int64(0), at: Date(timeIntervalSince1970: row.double(1)), action: row.text(2),
+                    taskID: row.optionalText(3), actor: row.text(4), detail: row.optionalText(5))
+            }
+        }
+    }
+
+    /// The task's saved state as last flushed.
+    func savedState(_ taskID: String) throws(TaskHostError) -> Data? {
+        try read { connection in
+            try connection.query("SELECT saved_state FROM tasks WHERE id = ?", [.text(taskID)]) { $0.blob(0) }
+        }.first ?? nil
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import TaskKit
+
+/// A task as the scheduler needs it: small enough to hold 100,000 of in memory.
+struct SchedulableTask: Sendable {
+    let id: String
+    let type: String
+    let status: TaskStatus
+    let priority: Int
+    let seq: Int64
+    let runAt: Double?
+    let attempt: Int
+}
+
+/// What start-up recovery changed.
+public struct RecoveryReport: Sendable, Equatable, Codable {
+    /// Tasks that were running at the crash and are now interrupted.
+    public var interrupted: Int
+    /// Tasks that were running at the crash and went back to pending (requeue-on-interrupt).
+    public var requeued: Int
+    /// Paused tasks, still paused.
+    public var paused: Int
+    /// Pending tasks (including requeued ones).
+    public var pending: Int
+}
+
+extension TaskStore {
+    /// Inserts a new task, unless one with the same idempotency key exists and has not failed:
+    /// then returns that task's id and `existing: true`. Atomic with the check.
+    func insert(_ record: TaskRecord, actor: String) throws(TaskHostError) -> (id: String, seq: Int64, existing: Bool) {
+        let outcome = LockedResult<(String, Int64, Bool)>()
+        try write { connection in
+            if let key = record.idempotencyKey {
+                let found = try connection.query(
+                    "SELECT id, seq FROM tasks WHERE idempotency_key = ? AND status != 'failed' ORDER BY seq LIMIT 1", [.text(key)]
+                ) { ($0.text(0), $0.int64(1)) }
+                if let (id, seq) = found.first {
+                    outcome.set((id, seq, true))
+                    return
+                }
+            }
+            let now = record.createdAt.timeIntervalSince1970
+            try connection.run(
+                """
+                INSERT INTO tasks (id, type, name, status, priority, parameters, tags, max_retries, backoff_base,
+                    backoff_factor, backoff_cap, timeout, requeue_on_interrupt, idempotency_key, created_at, updated_at, run_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+                [
+                    .text(record.id), .text(record.type), .optional(record.name), .text(record.status.rawValue),
+                    .integer(Int64(record.priority)), .text(TaskRowCodec.encodeJSON(record.parameters)),
+                    .text(TaskRowCodec.encodeJSON(record.tags)), .integer(Int64(record.maxRetries)),
+                    .real(record.backoff.baseSeconds), .real(record.backoff.factor), .real(record.backoff.capSeconds),
+                    .optional(record.timeoutSeconds), .integer(record.requeueOnInterrupt ? 1 : 0),
+                    .optional(record.idempotencyKey), .real(now), .real(now),
+                    .optional(record.runAt?.timeIntervalSince1970),
+                ])
+            let seq = sqlite3LastInsertRowID(connection)
+            try StoreAudit.insert(connection, action: "submit", taskID: record.id, actor: actor, detail: record.type, at: now)
+            outcome.set((record.id, seq, false))
+        }
+        guard let (id, seq, existing) = outcome.get() else { throw .invalidOption("submit did not complete") }
+        return (id, seq, existing)
+    }
+
+    /// Queues an update; `wait()` on the ticket makes it durable.
+    func enqueue(_ update: TaskUpdate) throws(TaskHostError) -> StoreWriter.Ticket {
+        try writer.enqueue { connection in try update.apply(to: connection, now: Date().timeIntervalSince1970) }
+    }
+
+    /// Deletes terminal tasks (and their logs and attempts) matching `condition`; returns how many.
+    func deleteTasks(where condition: String, _ values: [SQLiteValue], audit: (action: String, actor: String, taskID: String?))
+        throws(TaskHostError) -> [String]
+    {
+        let deleted = LockedResult<[String]>()
+        try write { connection in
+            let ids = try connection.query("SELECT id FROM tasks WHERE \(condition)", values) { $0.text(0) }
+            for id in ids {
+                try connection.run("DELETE FROM logs WHERE task_id = ?", [.text(id)])
+                try connection.run("DELETE FROM attempts WHERE task_id = ?", [.text(id)])
+                try connection.run("DELETE FROM tasks WHERE id = ?", [.text(id)])
+            }
+            try StoreAudit.insert(
+                connection, action: audit.action, taskID: audit.taskID, actor: audit.actor,
+                detail: audit.taskID == nil ? "\(ids.count) tasks" : nil, at: Date().timeIntervalSince1970)
+            deleted.set(ids)
+        }
+        return deleted.get() ?? []
+    }
+
+    /// Start-up recovery: tasks the last host left `running` become interrupted (their attempt
+    /// recorded as cut off) or pending if they asked to be requeued; open attempts of paused
+    /// tasks are closed (their thread is gone). Done in one transaction with set-based SQL.
+    func recoverAfterCrash() throws(TaskHostError) -> RecoveryReport {
+        let report = LockedResult<RecoveryReport>()
+        try write { connection in
+            let now = Date().timeIntervalSince1970
+            try connection.run(
+                """
+                UPDATE attempts SET ended_at = ?1, outcome = 'interrupted', error = 'the host stopped while it ran'
+                WHERE ended_at IS NULL AND task_id IN (SELECT id FROM tasks WHERE status = 'running')
+                """, [.real(now)])
+            try connection.run(
+                """
+                UPDATE attempts SET ended_at = ?1, outcome = 'paused'
+                WHERE ended_at IS NULL AND task_id IN (SELECT id FROM tasks WHERE status = 'paused')
+                """, [.real(now)])
+            let requeued = try connection.run(
+                """
+                UPDATE tasks SET status = 'pending', updated_at = ?1, stop_requested = 0, pause_requested = 0,
+                    waiting_reason = 'requeued after the host stopped while it ran'
+                WHERE status = 'running' AND requeue_on_interrupt = 1
+                """, [.real(now)])
+            let interrupted = try connection.run(
+                """
+                UPDATE tasks SET status = 'interrupted', updated_at = ?1, finished_at = ?1, stop_requested = 0,
+                    pause_requested = 0, error_message = 'interrupted: the host stopped while it ran',
+                    error_type = 'Interrupted', error_attempt = attempt
+                WHERE status = 'running'
+                """, [.real(now)])
+            // A stop asked of a pending or paused task was already applied; a pause request on a pending one too.
+            try connection.run("UPDATE tasks SET pause_requested = 0, stop_requested = 0 WHERE status IN ('pending', 'paused')")
+            if requeued + interrupted > 0 {
+                try StoreAudit.insert(
+                    connection, action: "recover", taskID: nil, actor: "host",
+                    detail: "\(interrupted) interrupted, \(requeued) requeued", at: now)
+            }
+            let counts = try connection.query("SELECT status, count(*) FROM tasks WHERE status IN ('pending','paused') GROUP BY status") {
+                ($0.text(0), $0.int(1))
+            }
+            let byStatus = Dictionary(uniqueKeysWithValues: counts)
+            report.set(
+                RecoveryReport(
+                    interrupted: interrupted, requeued: requeued, paused: byStatus["paused"] ?? 0, pending: byStatus["pending"] ?? 0))
+        }
+        return report.get() ?? RecoveryReport(interrupted: 0, requeued: 0, paused: 0, pending: 0)
+    }
+
+    /// Every pending and paused task, in scheduling order.
+    func loadSchedulable() throws(TaskHostError) -> [SchedulableTask] {
+        try read { connection in
+            try connection.query(
+                "SELECT id, type, status, priority, seq, run_at, attempt FROM tasks WHERE status IN ('pending', 'paused') ORDER BY seq"
+            ) { row in
+                SchedulableTask(
+                    id: row.text(0), type: row.text(1), status: TaskStatus(rawValue: row.text(2)) ?? .pending,
+                    priority: row.int(3), seq: row.int64(4), runAt: row.optionalDouble(5), attempt: row.int(6))
+            }
+        }
+    }
+}
+
+/// A value written by the writer thread and read by the waiting caller after the ticket completes.
+final class LockedResult<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value?
+    func set(_ newValue: Value) { lock.withLock { value = newValue } }
+    func get() -> Value? { lock.withLock { value } }
+}

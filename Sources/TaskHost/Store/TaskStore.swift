@@ -1,0 +1,109 @@
+import Foundation
+import Synchronization
+import TaskKit
+
+/// The SQLite store: one writer thread with group commit, one reader connection that never
+/// waits for the writer (WAL).
+///
+/// Durability contract: when a method that takes a write returns (or its ticket's `wait()`
+/// returns), the change is committed and survives a SIGKILL of the host.
+public final class TaskStore: Sendable {
+    /// The database file.
+    public let path: String
+    /// How many log lines each task keeps (oldest dropped past it).
+    public let logCap: Int
+    private let reader: Mutex<SQLiteConnection>
+    private let writerBox: WriterBox?
+
+    // Sendable wrapper: the writer is internally synchronized.
+    private final class WriterBox: @unchecked Sendable {
+        let writer: StoreWriter
+        init(_ writer: StoreWriter) { self.writer = writer }
+    }
+
+    /// Opens (creating and migrating if needed) the database at `path` for a host.
+    public init(path: String, logCap: Int = 10_000, flushInterval: Duration = .milliseconds(200)) throws(TaskHostError) {
+        self.path = path
+        self.logCap = logCap
+        let writeConnection = try StoreOpener.openForWriting(path)
+        let readConnection = try StoreOpener.openForReading(path)
+        reader = Mutex(readConnection)
+        let cap = logCap
+        writerBox = WriterBox(
+            StoreWriter(connection: writeConnection, flushInterval: flushInterval, logCap: cap) { connection, activity in
+                try TaskStore.flush(activity, into: connection, logCap: cap)
+            })
+    }
+
+    /// Opens an existing database read-only, for the CLI when no host runs.
+    public init(readOnlyPath path: String) throws(TaskHostError) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw .storage(SQLiteError(code: 14, message: "no database at \(path)", context: "opening read-only"))
+        }
+        self.path = path
+        logCap = 0
+        reader = Mutex(try StoreOpener.openForReading(path))
+        writerBox = nil
+    }
+
+    /// Flushes buffered activity and stops the writer. Further writes fail with `shuttingDown`.
+    public func close() { writerBox?.writer.close() }
+
+    var writer: StoreWriter {
+        get throws(TaskHostError) {
+            guard let writerBox else { throw .invalidOption("the database is open read-only") }
+            return writerBox.writer
+        }
+    }
+
+    var activity: ActivityBuffer? { writerBox?.writer.buffer }
+
+    /// Runs `body` with the reader connection, mapping SQLite errors.
+    func read<Result>(_ body: (SQLiteConnection) throws -> Result) throws(TaskHostError) -> Result {
+        do {
+            return try reader.withLock { try body($0) }
+        } catch let error as TaskHostError {
+            throw error
+        } catch let error as SQLiteError {
+            throw error.isCorruption ? .databaseCorrupt(path: path, detail: error.message) : .storage(error)
+        } catch {
+            throw .storage(SQLiteError(code: 1, message: "\(error)", context: "reading \(path)"))
+        }
+    }
+
+    /// Queues a write and waits for its commit, mapping errors.
+    func write(_ body: @escaping StoreWriter.Write) throws(TaskHostError) {
+        do {
+            try writer.write(body)
+        } catch let error as TaskHostError {
+            throw error
+        } catch let error as SQLiteError {
+            throw .storage(error)
+        } catch {
+            throw .storage(SQLiteError(code: 1, message: "\(error)", context: "writing \(path)"))
+        }
+    }
+
+    private static func flush(_ activity: ActivityBuffer.Contents, into connection: SQLiteConnection, logCap: Int) throws {
+        for (id, progress) in activity.progress {
+            try connection.run(
+                "UPDATE tasks SET progress_completed = ?, progress_total = ?, progress_message = ? WHERE id = ?",
+                [.integer(progress.completed), .optional(progress.total), .optional(progress.message), .text(id)])
+        }
+        for (id, state) in activity.states {
+            try connection.run("UPDATE tasks SET saved_state = ? WHERE id = ?", [.blob(state), .text(id)])
+        }
+        for line in activity.logs {
+            try connection.run(
+                "INSERT INTO logs (task_id, at, level, message) VALUES (?, ?, ?, ?)",
+                [.text(line.taskID), .real(line.at), .text(line.level.rawValue), .text(line.message)])
+        }
+        for id in activity.logCounts.keys {
+            try connection.run(
+                """
+                DELETE FROM logs WHERE task_id = ?1 AND seq <= (
+                    SELECT seq FROM logs WHERE task_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)
+                """, [.text(id), .integer(Int64(logCap))])
+        }
+    }
+}

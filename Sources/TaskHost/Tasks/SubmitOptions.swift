@@ -1,0 +1,59 @@
+import Foundation
+import TaskKit
+
+/// How a task should be run; every field has a default from the type or the host.
+public struct SubmitOptions: Sendable, Codable, Equatable {
+    /// A display name.
+    public var name: String?
+    /// Higher runs first (default 0).
+    public var priority: Int = 0
+    /// Start no earlier than this many seconds from now.
+    public var delaySeconds: Double?
+    /// Start no earlier than this time (wins over `delaySeconds`).
+    public var runAt: Date?
+    /// Retries after a failed run (default: the type's setting).
+    public var maxRetries: Int?
+    /// Delay between retries (default: the type's setting).
+    public var backoff: Backoff?
+    /// Fail a run longer than this many seconds (default: the type's setting).
+    public var timeoutSeconds: Double?
+    /// Requeue instead of marking interrupted after a crash (default: the type's setting).
+    public var requeueOnInterrupt: Bool?
+    /// A second submit with the same key, while the first task has not failed, returns the first id.
+    public var idempotencyKey: String?
+    /// Key/value labels.
+    public var tags: [String: String] = [:]
+
+    /// Creates options.
+    public init(
+        name: String? = nil, priority: Int = 0, delaySeconds: Double? = nil, runAt: Date? = nil, maxRetries: Int? = nil,
+        backoff: Backoff? = nil, timeoutSeconds: Double? = nil, requeueOnInterrupt: Bool? = nil,
+        idempotencyKey: String? = nil, tags: [String: String] = [:]
+    ) {
+        self.name = name
+        self.priority = priority
+        self.delaySeconds = delaySeconds
+        self.runAt = runAt
+        self.maxRetries = maxRetries
+        self.backoff = backoff
+        self.timeoutSeconds = timeoutSeconds
+        self.requeueOnInterrupt = requeueOnInterrupt
+        self.idempotencyKey = idempotencyKey
+        self.tags = tags
+    }
+
+    /// Throws `.invalidOption` naming each option that makes no sense.
+    func validate() throws(TaskHostError) {
+        var problems: [String] = []
+        if let retries = maxRetries, retries < 0 || retries > 1000 { problems.append("retries must be 0...1000, got \(retries)") }
+        if let delay = delaySeconds, delay < 0 || !delay.isFinite { problems.append("delay must be 0 or more seconds, got \(delay)") }
+        if let timeout = timeoutSeconds, timeout <= 0 || !timeout.isFinite { problems.append("timeout must be more than 0 seconds, got \(timeout)") }
+        if let backoff, backoff.baseSeconds < 0 || backoff.factor < 1 || backoff.capSeconds < 0 {
+            problems.append("backoff needs base ≥ 0, factor ≥ 1 and cap ≥ 0")
+        }
+        if let key = idempotencyKey, key.isEmpty || key.count > 200 { problems.append("idempotency key must be 1...200 characters") }
+        if let name, name.count > 200 { problems.append("name must be at most 200 characters") }
+        for key in tags.keys where key.isEmpty || key.contains("=") { problems.append("tag key '\(key)' must be non-empty without '='") }
+        guard problems.isEmpty else { throw .invalidOption("invalid options: " + problems.joined(separator: "; ")) }
+    }
+}

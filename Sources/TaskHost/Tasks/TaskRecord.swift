@@ -1,0 +1,124 @@
+import Foundation
+import TaskKit
+
+/// Everything known about one task, as stored.
+public struct TaskRecord: Sendable, Codable, Equatable {
+    /// 32 hex characters; any unique prefix works in the CLI.
+    public var id: String
+    /// The task type's registry name.
+    public var type: String
+    /// A display name, if given.
+    public var name: String?
+    /// Where the task is in its life.
+    public var status: TaskStatus
+    /// Higher runs first; FIFO within a priority.
+    public var priority: Int
+    /// The validated parameters.
+    public var parameters: TaskParameters
+    /// Free-form key/value labels.
+    public var tags: [String: String]
+    /// The number of the current or last run (0 before the first).
+    public var attempt: Int
+    /// Retries allowed after a failed run.
+    public var maxRetries: Int
+    /// Retries used since the last restart.
+    public var retriesUsed: Int
+    /// Delay between retries.
+    public var backoff: Backoff
+    /// A run longer than this many seconds is stopped and failed.
+    public var timeoutSeconds: Double?
+    /// A run cut off by a crash goes back to pending instead of interrupted.
+    public var requeueOnInterrupt: Bool
+    /// The idempotency key given at submit.
+    public var idempotencyKey: String?
+    /// When it was submitted.
+    public var createdAt: Date
+    /// When its row last changed.
+    public var updatedAt: Date
+    /// Not started before this time (delay, retry backoff).
+    public var runAt: Date?
+    /// When the current or last run started.
+    public var startedAt: Date?
+    /// When it reached a terminal status.
+    public var finishedAt: Date?
+    /// The last reported progress.
+    public var progress: TaskProgress?
+    /// The result of `run`, as JSON text.
+    public var result: String?
+    /// The last attempt's error.
+    public var error: TaskFailure?
+    /// A stop (or restart) was asked for and the task has not reached a checkpoint yet.
+    public var stopRequested: Bool
+    /// A pause was asked for and the task has not reached a checkpoint yet.
+    public var pauseRequested: Bool
+    /// Why a pending task is not running (its plugin is missing, it waits for a slot...).
+    public var waitingReason: String?
+}
+
+/// A task's last reported progress.
+public struct TaskProgress: Sendable, Codable, Equatable {
+    /// Units done.
+    public var completed: Int64
+    /// Units in all, if known.
+    public var total: Int64?
+    /// A note from the task.
+    public var message: String?
+
+    /// Completed/total in 0...1, if the total is known.
+    public var fraction: Double? {
+        guard let total, total > 0 else { return nil }
+        return min(1, Double(completed) / Double(total))
+    }
+}
+
+/// Why an attempt failed.
+public struct TaskFailure: Sendable, Codable, Equatable {
+    /// The error's description.
+    public var message: String
+    /// The error's Swift type name.
+    public var type: String
+    /// Which attempt failed.
+    public var attempt: Int
+}
+
+/// One run of a task.
+public struct AttemptRecord: Sendable, Codable, Equatable {
+    /// 1, 2, ...
+    public var attempt: Int
+    /// When the thread started it.
+    public var startedAt: Date
+    /// When it ended (nil while running or paused).
+    public var endedAt: Date?
+    /// finished, failed, stopped, paused-for-shutdown, interrupted...
+    public var outcome: String?
+    /// The error, if it failed.
+    public var error: String?
+}
+
+/// One line of a task's log.
+public struct TaskLogEntry: Sendable, Codable, Equatable {
+    /// Increasing per database: use as a cursor.
+    public var sequence: Int64
+    /// When it was logged.
+    public var at: Date
+    /// Its severity.
+    public var level: LogLevel
+    /// The text.
+    public var message: String
+}
+
+/// One recorded submit or control action.
+public struct AuditEntry: Sendable, Codable, Equatable {
+    /// Increasing: use as a cursor.
+    public var sequence: Int64
+    /// When.
+    public var at: Date
+    /// submit, pause, resume, stop, restart, delete, prune.
+    public var action: String
+    /// The task acted on, if one.
+    public var taskID: String?
+    /// Who asked (cli, api, a program's name).
+    public var actor: String
+    /// Anything else worth keeping.
+    public var detail: String?
+}
