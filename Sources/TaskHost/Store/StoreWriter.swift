@@ -32,14 +32,14 @@ final class StoreWriter: @unchecked Sendable {
     }
 
     // Invariant: `queue` and `stopping` are only touched with `condition` locked.
-    private let condition = NSCondition()
+    private let condition: NSCondition
     private var queue: [Pending] = []
     private var stopping = false
     private let stopped = DispatchSemaphore(value: 0)
     private let connection: SQLiteConnection
     private let flushInterval: Duration
     private let flushActivity: (SQLiteConnection, ActivityBuffer.Contents) throws -> Void
-    private(set) var buffer: ActivityBuffer!
+    let buffer: ActivityBuffer
 
     init(
         connection: SQLiteConnection, flushInterval: Duration, logCap: Int,
@@ -48,7 +48,13 @@ final class StoreWriter: @unchecked Sendable {
         self.connection = connection
         self.flushInterval = flushInterval
         self.flushActivity = flushActivity
-        buffer = ActivityBuffer(logCapPerFlush: logCap) { [weak self] in self?.wake() }
+        let condition = NSCondition()
+        self.condition = condition
+        buffer = ActivityBuffer(logCapPerFlush: logCap) {
+            condition.lock()
+            condition.signal()
+            condition.unlock()
+        }
         let thread = Thread { [self] in loop() }
         thread.name = "taskhost-store-writer"
         thread.start()
@@ -82,12 +88,6 @@ final class StoreWriter: @unchecked Sendable {
         condition.signal()
         condition.unlock()
         if !already { stopped.wait() }
-    }
-
-    private func wake() {
-        condition.lock()
-        condition.signal()
-        condition.unlock()
     }
 
     private func loop() {

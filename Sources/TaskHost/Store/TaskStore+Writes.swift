@@ -10,6 +10,10 @@ struct SchedulableTask: Sendable {
     let seq: Int64
     let runAt: Double?
     let attempt: Int
+    let timeoutSeconds: Double?
+    let retriesUsed: Int
+    let maxRetries: Int
+    let backoff: Backoff
 }
 
 /// What start-up recovery changed.
@@ -139,14 +143,32 @@ extension TaskStore {
     /// Every pending and paused task, in scheduling order.
     func loadSchedulable() throws(TaskHostError) -> [SchedulableTask] {
         try read { connection in
-            try connection.query(
-                "SELECT id, type, status, priority, seq, run_at, attempt FROM tasks WHERE status IN ('pending', 'paused') ORDER BY seq"
-            ) { row in
-                SchedulableTask(
-                    id: row.text(0), type: row.text(1), status: TaskStatus(rawValue: row.text(2)) ?? .pending,
-                    priority: row.int(3), seq: row.int64(4), runAt: row.optionalDouble(5), attempt: row.int(6))
+            try connection.query("SELECT \(Self.schedulableColumns) FROM tasks WHERE status IN ('pending', 'paused') ORDER BY seq") {
+                Self.decodeSchedulable($0)
             }
         }
+    }
+
+    /// One task's scheduling fields, whatever its status.
+    func schedulable(_ id: String) throws(TaskHostError) -> SchedulableTask {
+        let rows = try read { connection in
+            try connection.query("SELECT \(Self.schedulableColumns) FROM tasks WHERE id = ?", [.text(id)]) { Self.decodeSchedulable($0) }
+        }
+        guard let row = rows.first else { throw .taskNotFound(id) }
+        return row
+    }
+
+    private static let schedulableColumns = """
+        id, type, status, priority, seq, run_at, attempt, timeout, retries_used, max_retries, backoff_base,
+        backoff_factor, backoff_cap
+        """
+
+    private static func decodeSchedulable(_ row: SQLiteStatement) -> SchedulableTask {
+        SchedulableTask(
+            id: row.text(0), type: row.text(1), status: TaskStatus(rawValue: row.text(2)) ?? .pending,
+            priority: row.int(3), seq: row.int64(4), runAt: row.optionalDouble(5), attempt: row.int(6),
+            timeoutSeconds: row.optionalDouble(7), retriesUsed: row.int(8), maxRetries: row.int(9),
+            backoff: Backoff(baseSeconds: row.double(10), factor: row.double(11), capSeconds: row.double(12)))
     }
 }
 

@@ -12,8 +12,18 @@ public final class TaskStore: Sendable {
     public let path: String
     /// How many log lines each task keeps (oldest dropped past it).
     public let logCap: Int
-    private let reader: Mutex<SQLiteConnection>
+    private let reader: ReaderBox
     private let writerBox: WriterBox?
+
+    // The reader connection is only used with `lock` held.
+    private final class ReaderBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private let connection: SQLiteConnection
+        init(_ connection: SQLiteConnection) { self.connection = connection }
+        func withLock<Result>(_ body: (SQLiteConnection) throws -> Result) rethrows -> Result {
+            try lock.withLock { try body(connection) }
+        }
+    }
 
     // Sendable wrapper: the writer is internally synchronized.
     private final class WriterBox: @unchecked Sendable {
@@ -27,7 +37,7 @@ public final class TaskStore: Sendable {
         self.logCap = logCap
         let writeConnection = try StoreOpener.openForWriting(path)
         let readConnection = try StoreOpener.openForReading(path)
-        reader = Mutex(readConnection)
+        reader = ReaderBox(readConnection)
         let cap = logCap
         writerBox = WriterBox(
             StoreWriter(connection: writeConnection, flushInterval: flushInterval, logCap: cap) { connection, activity in
@@ -42,7 +52,7 @@ public final class TaskStore: Sendable {
         }
         self.path = path
         logCap = 0
-        reader = Mutex(try StoreOpener.openForReading(path))
+        reader = ReaderBox(try StoreOpener.openForReading(path))
         writerBox = nil
     }
 

@@ -25,6 +25,8 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
     case databaseTooNew(path: String, version: Int, supported: Int)
     /// The host is shutting down and takes no new work.
     case shuttingDown
+    /// The task is between states; the message says when to retry.
+    case busy(String)
 
     /// A stable, machine-readable code.
     public var code: String {
@@ -40,6 +42,7 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
         case .databaseTooNew: "database_too_new"
         case .databaseCorrupt: "database_corrupt"
         case .shuttingDown: "shutting_down"
+        case .busy: "task_busy"
         }
     }
 
@@ -70,6 +73,8 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
             "\(path) is corrupt (\(detail)); nothing was changed. Restore it from a backup, or move it away to start empty"
         case .shuttingDown:
             "the host is shutting down; try again after it restarts"
+        case .busy(let message):
+            message
         }
     }
 }

@@ -1,0 +1,49 @@
+import Foundation
+import Synchronization
+
+/// Fans manager events out to async subscribers and to threads blocked in `waitForChange`.
+final class EventHub: Sendable {
+    private let subscribers = Mutex<[UUID: AsyncStream<TaskEvent>.Continuation]>([:])
+    private let changes = NSCondition()
+    private let generation = Atomic<UInt64>(0)
+
+    /// A stream of every event from now on; it ends when `finishAll()` runs or the consumer stops.
+    func subscribe(bufferingNewest limit: Int = 10_000) -> AsyncStream<TaskEvent> {
+        let (stream, continuation) = AsyncStream<TaskEvent>.makeStream(bufferingPolicy: .bufferingNewest(limit))
+        let key = UUID()
+        subscribers.withLock { $0[key] = continuation }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.subscribers.withLock { $0.removeValue(forKey: key) }
+        }
+        return stream
+    }
+
+    func publish(_ event: TaskEvent) {
+        for continuation in subscribers.withLock({ Array($0.values) }) { continuation.yield(event) }
+        changes.lock()
+        generation.add(1, ordering: .sequentiallyConsistent)
+        changes.broadcast()
+        changes.unlock()
+    }
+
+    /// The number of events published so far.
+    var currentGeneration: UInt64 { generation.load(ordering: .sequentiallyConsistent) }
+
+    /// Blocks until an event newer than `seen` is published or `deadline` passes.
+    func waitForChange(after seen: UInt64, until deadline: Date) {
+        changes.lock()
+        defer { changes.unlock() }
+        while generation.load(ordering: .sequentiallyConsistent) == seen {
+            if !changes.wait(until: deadline) { return }
+        }
+    }
+
+    /// Ends every stream (host shutdown): long-lived listeners must not hold the process open.
+    func finishAll() {
+        let all = subscribers.withLock { subscribers in
+            defer { subscribers.removeAll() }
+            return Array(subscribers.values)
+        }
+        for continuation in all { continuation.finish() }
+    }
+}

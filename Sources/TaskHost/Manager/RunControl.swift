@@ -1,0 +1,132 @@
+import Foundation
+import Synchronization
+import TaskKit
+
+/// Why a running task is asked to unwind at its next checkpoint.
+enum StopReason: Sendable, Equatable {
+    case user
+    case restart
+    case timeout(seconds: Double)
+    case shutdown
+
+    var text: String {
+        switch self {
+        case .user: "stopped by request"
+        case .restart: "stopped for a restart"
+        case .timeout(let seconds): "timed out after \(RunControl.format(seconds)) s"
+        case .shutdown: "the host is shutting down"
+        }
+    }
+}
+
+/// The host's side of one attempt's `TaskContext`: the pause/stop handshake with the task's
+/// thread, and the cheap reporting calls that go to the activity buffer.
+final class RunControl: TaskContextBackend, @unchecked Sendable {
+    let taskID: String
+    let attempt: Int
+    // Invariant: the fields below are only touched with `condition` locked.
+    private let condition = NSCondition()
+    private var pauseRequested = false
+    private var blockedInCheckpoint = false
+    private var stopReason: StopReason?
+    private var latestState: Data?
+    private var lastProgressEvent = ContinuousClock.now - .seconds(1)
+
+    private let buffer: ActivityBuffer
+    private let events: EventHub
+    private let reachedPause: @Sendable (RunControl) -> Void
+
+    init(
+        taskID: String, attempt: Int, savedState: Data?, buffer: ActivityBuffer, events: EventHub,
+        reachedPause: @escaping @Sendable (RunControl) -> Void
+    ) {
+        self.taskID = taskID
+        self.attempt = attempt
+        self.latestState = savedState
+        self.buffer = buffer
+        self.events = events
+        self.reachedPause = reachedPause
+    }
+
+    // MARK: Called by the manager (with its lock held; never the other way round).
+
+    func requestPause() { locked { pauseRequested = true } }
+
+    func cancelPauseRequest() { locked { pauseRequested = false } }
+
+    /// Lets a task blocked at a checkpoint continue.
+    func resume() {
+        locked {
+            blockedInCheckpoint = false
+            condition.broadcast()
+        }
+    }
+
+    /// The next (or current) checkpoint throws `TaskStopped`. The first reason wins.
+    func requestStop(_ reason: StopReason) {
+        locked {
+            if stopReason == nil { stopReason = reason }
+            condition.broadcast()
+        }
+    }
+
+    var requestedStop: StopReason? { locked { stopReason } }
+
+    // MARK: TaskContextBackend, called on the task's thread.
+
+    func checkpoint() throws {
+        condition.lock()
+        if let reason = stopReason {
+            condition.unlock()
+            throw TaskStopped(reason: reason.text)
+        }
+        guard pauseRequested else {
+            condition.unlock()
+            return
+        }
+        pauseRequested = false
+        blockedInCheckpoint = true
+        condition.unlock()
+        reachedPause(self)
+        condition.lock()
+        // Blocks without using CPU until resumed (or stopped).
+        while blockedInCheckpoint && stopReason == nil { condition.wait() }
+        let reason = stopReason
+        condition.unlock()
+        if let reason { throw TaskStopped(reason: reason.text) }
+    }
+
+    var isStopRequested: Bool { locked { stopReason != nil } }
+
+    func progress(completed: Int64, total: Int64?, message: String?) {
+        let progress = TaskProgress(completed: completed, total: total, message: message)
+        buffer.progress(taskID, progress)
+        let now = ContinuousClock.now
+        let publish = locked {
+            // Live events are throttled to 10 per second per task; the final value is always stored.
+            guard now - lastProgressEvent >= .milliseconds(100) || (total.map { completed >= $0 } ?? false) else { return false }
+            lastProgressEvent = now
+            return true
+        }
+        if publish { events.publish(.progress(taskID: taskID, progress: progress)) }
+    }
+
+    func log(_ level: LogLevel, _ message: String) { buffer.log(taskID, level, message) }
+
+    func saveState(_ data: Data) throws {
+        locked { latestState = data }
+        buffer.saveState(taskID, data)
+    }
+
+    func savedStateData() -> Data? { locked { latestState } }
+
+    private func locked<Result>(_ body: () -> Result) -> Result {
+        condition.lock()
+        defer { condition.unlock() }
+        return body()
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)
+    }
+}

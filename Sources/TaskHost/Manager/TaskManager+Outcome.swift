@@ -1,0 +1,112 @@
+import Foundation
+import TaskKit
+
+extension TaskManager {
+    /// Records how an attempt ended and decides what comes next (retry, requeue, terminal).
+    func finishAttempt(taskID: String, attempt: Int, control: RunControl?, outcome: AttemptOutcome) {
+        lock.lock()
+        guard !state.stopped, let task = state.live[taskID], task.attempt == attempt else {
+            lock.unlock()
+            return
+        }
+        let now = Date().timeIntervalSince1970
+        state.releaseSlot(task)
+        task.control = nil
+        task.deadline = nil
+        task.pauseRequested = false
+        var update = TaskUpdate(taskID)
+        update.set("stop_requested", .integer(0))
+        update.set("pause_requested", .integer(0))
+
+        switch outcome {
+        case .finished(let json):
+            update.set("result", .text(json))
+            clearError(&update)
+            finish(task, as: .finished, update: &update, now: now)
+            update.attemptEnded = (attempt, now, "finished", nil)
+        case .failed(let message, let errorType):
+            fail(task, message: message, errorType: errorType, update: &update, now: now)
+        case .stopped(.timeout(let seconds)):
+            fail(task, message: StopReason.timeout(seconds: seconds).text, errorType: "Timeout", update: &update, now: now)
+        case .stopped(.user):
+            // A paused task that was stopped is already `stopped` on disk; only its attempt closes here.
+            if task.status != .stopped { finish(task, as: .stopped, update: &update, now: now) }
+            state.live[taskID] = nil
+            update.attemptEnded = (attempt, now, "stopped", nil)
+        case .stopped(.restart):
+            resetForRestart(task, update: &update)
+            update.attemptEnded = (attempt, now, "stopped for restart", nil)
+            state.enqueue(task, now: now)
+        case .stopped(.shutdown):
+            if task.status == .paused {
+                update.attemptEnded = (attempt, now, "paused", nil)
+            } else {
+                task.status = .pending
+                update.status(.pending)
+                update.set("waiting_reason", .text("suspended by a host shutdown; continues from its saved state"))
+                update.attemptEnded = (attempt, now, "suspended by shutdown", nil)
+            }
+        }
+        let ticket = try? store.enqueue(update)
+        publishStatus(task)
+        lock.broadcast()
+        lock.unlock()
+        try? ticket?.wait()
+    }
+
+    /// A failed attempt: back to pending after the backoff while retries are left, else failed.
+    private func fail(_ task: LiveTask, message: String, errorType: String, update: inout TaskUpdate, now: Double) {
+        update.set("error_message", .text(message))
+        update.set("error_type", .text(errorType))
+        update.set("error_attempt", .integer(Int64(task.attempt)))
+        update.attemptEnded = (task.attempt, now, "failed", message)
+        if task.retriesUsed < task.maxRetries {
+            task.retriesUsed += 1
+            let runAt = now + task.backoff.delay(beforeRetry: task.retriesUsed)
+            task.status = .pending
+            task.runAt = runAt
+            update.status(.pending)
+            update.set("retries_used", .integer(Int64(task.retriesUsed)))
+            update.set("run_at", .real(runAt))
+            update.set("waiting_reason", .text("retry \(task.retriesUsed) of \(task.maxRetries) after: \(message)"))
+            state.enqueue(task, now: now)
+        } else {
+            finish(task, as: .failed, update: &update, now: now)
+        }
+    }
+
+    /// Moves a task to a terminal status and forgets it in memory.
+    func finish(_ task: LiveTask, as status: TaskStatus, update: inout TaskUpdate, now: Double) {
+        task.status = status
+        task.queueTicket = 0
+        update.status(status)
+        update.set("finished_at", .real(now))
+        update.set("waiting_reason", .null)
+        if task.control == nil { state.live[task.id] = nil }
+    }
+
+    /// Clears the results of earlier runs so the task starts from the beginning.
+    func resetForRestart(_ task: LiveTask, update: inout TaskUpdate) {
+        task.status = .pending
+        task.retriesUsed = 0
+        task.runAt = nil
+        task.requestedStop = nil
+        update.status(.pending)
+        update.set("retries_used", .integer(0))
+        update.set("run_at", .null)
+        update.set("result", .null)
+        update.set("finished_at", .null)
+        update.set("progress_completed", .null)
+        update.set("progress_total", .null)
+        update.set("progress_message", .null)
+        update.set("waiting_reason", .null)
+        update.clearSavedState = true
+        clearError(&update)
+    }
+
+    func clearError(_ update: inout TaskUpdate) {
+        update.set("error_message", .null)
+        update.set("error_type", .null)
+        update.set("error_attempt", .null)
+    }
+}

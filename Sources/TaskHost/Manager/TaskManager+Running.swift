@@ -1,0 +1,85 @@
+import Foundation
+import TaskKit
+
+/// How one attempt ended, as the thread saw it.
+enum AttemptOutcome {
+    case finished(resultJSON: String)
+    case failed(message: String, errorType: String)
+    case stopped(StopReason)
+}
+
+extension TaskManager {
+    /// The body of a task's thread: `init` → `pre` → `run` → `post`, then record the outcome.
+    func runAttempt(taskID: String, attempt: Int, type: any BaseTask.Type, startWrite: StoreWriter.Ticket?) {
+        // Saved state from an earlier attempt must be on disk before it is read back.
+        try? startWrite?.wait()
+        let record: TaskRecord
+        let savedState: Data?
+        do {
+            record = try store.record(taskID)
+            savedState = attempt > 1 ? try store.savedState(taskID) : nil
+        } catch {
+            finishAttempt(taskID: taskID, attempt: attempt, control: nil, outcome: .failed(message: "\(error)", errorType: "StoreError"))
+            return
+        }
+        guard let buffer = store.activity else { return }
+        let control = RunControl(
+            taskID: taskID, attempt: attempt, savedState: savedState, buffer: buffer, events: events
+        ) { [weak self] control in self?.threadReachedPause(control) }
+        guard attach(control) else { return }
+        let context = TaskContext(taskID: taskID, attempt: attempt, parameters: record.parameters, backend: control)
+        let outcome = Self.execute(type, parameters: record.parameters, context: context, control: control)
+        finishAttempt(taskID: taskID, attempt: attempt, control: control, outcome: outcome)
+    }
+
+    /// Runs the hooks of one attempt and classifies how it ended.
+    private static func execute(
+        _ type: any BaseTask.Type, parameters: TaskParameters, context: TaskContext, control: RunControl
+    ) -> AttemptOutcome {
+        var task: any BaseTask
+        do {
+            task = try type.init(parameters: parameters)
+        } catch {
+            return .failed(message: "\(error)", errorType: String(describing: Swift.type(of: error)))
+        }
+        let outcome: AttemptOutcome
+        do {
+            try task.pre(context: context)
+            let output = try task.run(context: context)
+            outcome = .finished(resultJSON: encodeResult(output))
+        } catch is TaskStopped {
+            outcome = .stopped(control.requestedStop ?? .user)
+        } catch {
+            outcome = .failed(message: "\(error)", errorType: String(describing: Swift.type(of: error)))
+        }
+        let hookOutcome: TaskOutcome
+        switch outcome {
+        case .finished: hookOutcome = .finished
+        case .failed(let message, _): hookOutcome = .failed(message: message)
+        case .stopped(.shutdown): hookOutcome = .suspended
+        case .stopped(.timeout(let seconds)): hookOutcome = .failed(message: StopReason.timeout(seconds: seconds).text)
+        case .stopped: hookOutcome = .stopped
+        }
+        task.post(context: context, outcome: hookOutcome)
+        return outcome
+    }
+
+    private static func encodeResult(_ output: any Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(output) else { return "null" }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Registers the thread's control with its live task, applying requests that arrived before it existed.
+    private func attach(_ control: RunControl) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let task = state.live[control.taskID], task.attempt == control.attempt else { return false }
+        task.control = control
+        if task.pauseRequested { control.requestPause() }
+        if let reason = task.requestedStop { control.requestStop(reason) }
+        if !state.acceptingWork { control.requestStop(.shutdown) }
+        return true
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import TaskKit
+
+extension TaskManager {
+    /// The scheduler thread: starts what may start, enforces timeouts, sleeps until the next
+    /// run time or deadline or until something changes.
+    func schedulerLoop() {
+        lock.lock()
+        while !state.stopped {
+            let now = Date().timeIntervalSince1970
+            let nextRunAt = state.promoteDue(now: now)
+            let nextDeadline = enforceTimeouts(now: now)
+            if state.acceptingWork { startReadyTasks(now: now) }
+            let wake = [nextRunAt, nextDeadline].compactMap { $0 }.min()
+            if let wake {
+                _ = lock.wait(until: Date(timeIntervalSince1970: max(wake, now + 0.001)))
+            } else {
+                lock.wait()
+            }
+        }
+        lock.unlock()
+        schedulerDone.signal()
+    }
+
+    /// Starts ready tasks while slots are free. Called with `lock` held.
+    private func startReadyTasks(now: Double) {
+        while state.running < configuration.maxRunning, let entry = state.ready.popMax() {
+            guard let task = state.current(entry), task.status == .pending || task.status == .paused else { continue }
+            guard let type = try? registry.lookup(task.type) else {
+                state.blocked[task.type, default: []].append(entry)
+                let reason = "waiting for plugin providing '\(task.type)'"
+                if task.waitingReason != reason {
+                    task.waitingReason = reason
+                    var update = TaskUpdate(task.id)
+                    update.set("waiting_reason", .text(reason))
+                    _ = try? store.enqueue(update)
+                }
+                continue
+            }
+            if let limit = type.settings.maxConcurrentRuns, state.runningByType[task.type, default: 0] >= limit {
+                state.blocked[task.type, default: []].append(entry)
+                continue
+            }
+            task.queueTicket = 0
+            task.waitingReason = nil
+            state.takeSlot(task)
+            if let control = task.control {
+                resumeThread(task, control: control)
+            } else {
+                launch(task, type: type, now: now)
+            }
+        }
+    }
+
+    /// A paused task blocked at a checkpoint got its slot back: let it continue.
+    private func resumeThread(_ task: LiveTask, control: RunControl) {
+        task.status = .running
+        if let pausedAt = task.pausedAt, let deadline = task.deadline {
+            // Time spent paused does not count against the timeout.
+            task.deadline = deadline + (Date().timeIntervalSince1970 - pausedAt)
+        }
+        task.pausedAt = nil
+        var update = TaskUpdate(task.id)
+        update.status(.running)
+        update.set("waiting_reason", .null)
+        _ = try? store.enqueue(update)
+        control.resume()
+        publishStatus(task)
+    }
+
+    /// Starts a new attempt on a new thread.
+    private func launch(_ task: LiveTask, type: any BaseTask.Type, now: Double) {
+        task.attempt += 1
+        task.status = .running
+        task.runAt = nil
+        task.requestedStop = nil
+        task.pausedAt = nil
+        task.deadline = task.timeoutSeconds.map { now + $0 }
+        var update = TaskUpdate(task.id)
+        update.status(.running)
+        update.set("attempt", .integer(Int64(task.attempt)))
+        update.set("started_at", .real(now))
+        update.set("run_at", .null)
+        update.set("waiting_reason", .null)
+        update.set("stop_requested", .integer(0))
+        update.set("pause_requested", .integer(0))
+        update.attemptStarted = (task.attempt, now)
+        let ticket = try? store.enqueue(update)
+        let attempt = task.attempt
+        let id = task.id
+        let thread = Thread { [self] in
+            runAttempt(taskID: id, attempt: attempt, type: type, startWrite: ticket)
+        }
+        thread.name = "task-\(id.prefix(8))"
+        thread.stackSize = 4 << 20
+        publishStatus(task)
+        thread.start()
+    }
+
+    /// Asks running tasks past their deadline to stop; returns the nearest future deadline.
+    private func enforceTimeouts(now: Double) -> Double? {
+        var nearest: Double?
+        for task in state.live.values where task.status == .running {
+            guard let deadline = task.deadline, let timeout = task.timeoutSeconds else { continue }
+            if deadline <= now {
+                task.deadline = nil
+                state.requestStop(task, .timeout(seconds: timeout))
+                logger.notice("task timed out", metadata: ["task": "\(task.id)", "timeout": "\(timeout)"])
+            } else {
+                nearest = min(nearest ?? deadline, deadline)
+            }
+        }
+        return nearest
+    }
+
+    /// Called by a task's thread when it blocked at a checkpoint after a pause request.
+    func threadReachedPause(_ control: RunControl) {
+        lock.lock()
+        guard let task = state.live[control.taskID], task.control === control, task.status == .running else {
+            lock.unlock()
+            return
+        }
+        task.status = .paused
+        task.pauseRequested = false
+        task.pausedAt = Date().timeIntervalSince1970
+        state.releaseSlot(task)
+        var update = TaskUpdate(task.id)
+        update.status(.paused)
+        update.set("pause_requested", .integer(0))
+        let ticket = try? store.enqueue(update)
+        publishStatus(task)
+        lock.broadcast()
+        lock.unlock()
+        try? ticket?.wait()
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import TaskKit
+
+extension TaskManager {
+    /// Validates and stores a new task, then schedules it; returns its id once the task is durable.
+    /// With an idempotency key already used by a task that has not failed, returns that task's id.
+    public func submit(
+        type typeName: String, parameters input: [String: ParameterValue], options: SubmitOptions = SubmitOptions(),
+        actor: String = "api"
+    ) throws(TaskHostError) -> String {
+        let type: any BaseTask.Type
+        do { type = try registry.lookup(typeName) } catch { throw .typeLookup(error) }
+        try options.validate()
+        let parameters: TaskParameters
+        do {
+            parameters = try type.parameters.validate(input, typeName: typeName)
+            _ = try type.init(parameters: parameters)
+        } catch let error as ParameterValidationError {
+            throw .invalidParameters(error)
+        } catch {
+            throw .invalidParameters(ParameterValidationError(typeName: typeName, problems: ["\(error)"]))
+        }
+        guard isAcceptingWork else { throw .shuttingDown }
+
+        let settings = type.settings
+        let now = Date()
+        let runAt = options.runAt ?? options.delaySeconds.map { now.addingTimeInterval($0) }
+        let record = TaskRecord(
+            id: Self.newTaskID(), type: typeName, name: options.name, status: .pending, priority: options.priority,
+            parameters: parameters, tags: options.tags, attempt: 0, maxRetries: options.maxRetries ?? settings.retries,
+            retriesUsed: 0, backoff: options.backoff ?? settings.backoff,
+            timeoutSeconds: options.timeoutSeconds ?? settings.timeoutSeconds,
+            requeueOnInterrupt: options.requeueOnInterrupt ?? settings.requeueOnInterrupt,
+            idempotencyKey: options.idempotencyKey, createdAt: now, updatedAt: now, runAt: runAt, startedAt: nil,
+            finishedAt: nil, progress: nil, result: nil, error: nil, stopRequested: false, pauseRequested: false,
+            waitingReason: nil)
+        let (id, seq, existing) = try store.insert(record, actor: actor)
+        guard !existing else { return id }
+
+        lock.lock()
+        let task = LiveTask(
+            id: id, type: typeName, seq: seq, status: .pending, priority: record.priority, attempt: 0,
+            runAt: runAt?.timeIntervalSince1970)
+        task.timeoutSeconds = record.timeoutSeconds
+        task.maxRetries = record.maxRetries
+        task.backoff = record.backoff
+        state.live[id] = task
+        state.enqueue(task, now: now.timeIntervalSince1970)
+        publishStatus(task)
+        lock.broadcast()
+        lock.unlock()
+        return id
+    }
+
+    private var isAcceptingWork: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return state.acceptingWork
+    }
+
+    /// 32 random hex digits.
+    static func newTaskID() -> String {
+        UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+    }
+}

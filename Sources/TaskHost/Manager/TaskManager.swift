@@ -1,0 +1,149 @@
+import Foundation
+import Logging
+import TaskKit
+
+/// Runs tasks: each on its own thread, within the global and per-type limits, in priority
+/// order, with delays, retries, timeouts and cooperative pause/stop; every acknowledged
+/// action is committed to the store before it returns.
+///
+/// Thread-safety: all scheduling state lives behind one lock (`lock`); store writes are queued
+/// while it is held (so they land in decision order) and waited for after it is released.
+public final class TaskManager: @unchecked Sendable {
+    /// The store tasks live in.
+    public let store: TaskStore
+    /// Where task types come from.
+    public let registry: TaskTypeRegistry
+    /// Limits and defaults.
+    public let configuration: TaskManagerConfiguration
+    let logger: Logger
+    let events = EventHub()
+    let lock = NSCondition()
+    // Invariant: only touched with `lock` held.
+    var state = SchedulerState()
+    let schedulerDone = DispatchSemaphore(value: 0)
+    private(set) var recovery: RecoveryReport?
+    private var schedulerStarted = false
+
+    /// Creates a manager over an open store and a registry; call `start()` to recover and run.
+    public init(store: TaskStore, registry: TaskTypeRegistry, configuration: TaskManagerConfiguration = .init(), logger: Logger) {
+        self.store = store
+        self.registry = registry
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Restores what the store holds (see `RecoveryReport`) and starts the scheduler thread.
+    @discardableResult
+    public func start() throws(TaskHostError) -> RecoveryReport {
+        let report = try store.recoverAfterCrash()
+        let tasks = try store.loadSchedulable()
+        let now = Date().timeIntervalSince1970
+        lock.lock()
+        for row in tasks {
+            let task = LiveTask(row)
+            state.live[row.id] = task
+            if row.status == .pending { state.enqueue(task, now: now) }
+        }
+        recovery = report
+        schedulerStarted = true
+        lock.unlock()
+        registry.onChange { [weak self] in self?.pluginsChanged() }
+        let thread = Thread { [self] in schedulerLoop() }
+        thread.name = "taskhost-scheduler"
+        thread.start()
+        logger.info(
+            "task manager started",
+            metadata: [
+                "interrupted": "\(report.interrupted)", "requeued": "\(report.requeued)", "paused": "\(report.paused)",
+                "pending": "\(report.pending)",
+            ])
+        return report
+    }
+
+    /// Stops taking work, asks running tasks to unwind at their next checkpoint (they go back
+    /// to pending and continue from their saved state on the next start), waits up to `grace`,
+    /// records what is still running as interrupted, ends event streams and closes the store.
+    public func shutdown(grace: Duration = .seconds(10)) {
+        lock.lock()
+        guard state.acceptingWork else {
+            lock.unlock()
+            return
+        }
+        state.acceptingWork = false
+        for task in state.live.values where task.status == .running || task.control != nil {
+            state.requestStop(task, .shutdown)
+        }
+        lock.broadcast()
+        let deadline = Date().addingTimeInterval(grace.seconds)
+        while state.live.values.contains(where: { $0.control != nil }) {
+            if !lock.wait(until: deadline) { break }
+        }
+        let stragglers = state.live.values.filter { $0.status == .running }
+        var tickets: [StoreWriter.Ticket] = []
+        for task in stragglers {
+            var update = TaskUpdate(task.id)
+            update.status(.interrupted)
+            update.set("finished_at", .real(Date().timeIntervalSince1970))
+            update.set("error_message", .text("interrupted: still running when the host's shutdown grace period ended"))
+            update.set("error_type", .text("Interrupted"))
+            update.set("error_attempt", .integer(Int64(task.attempt)))
+            update.attemptEnded = (task.attempt, Date().timeIntervalSince1970, "interrupted", "shutdown grace period ended")
+            if let ticket = try? store.enqueue(update) { tickets.append(ticket) }
+            task.status = .interrupted
+        }
+        state.stopped = true
+        let waitForScheduler = schedulerStarted
+        lock.broadcast()
+        lock.unlock()
+        for ticket in tickets { try? ticket.wait() }
+        if waitForScheduler { schedulerDone.wait() }
+        if !stragglers.isEmpty {
+            logger.warning("tasks still running at the shutdown deadline were marked interrupted", metadata: ["count": "\(stragglers.count)"])
+        }
+        events.finishAll()
+        store.close()
+    }
+
+    /// A stream of status and progress events from now on (ends at shutdown).
+    public func subscribe() -> AsyncStream<TaskEvent> { events.subscribe() }
+
+    /// The task with this id or unique id prefix.
+    public func task(_ idOrPrefix: String) throws(TaskHostError) -> TaskRecord {
+        try store.record(store.resolveID(idOrPrefix))
+    }
+
+    /// Blocks the calling thread until the task reaches a terminal status or `timeout` passes; returns its record.
+    public func waitUntilFinished(_ id: String, timeout: Duration) throws(TaskHostError) -> TaskRecord {
+        let deadline = Date().addingTimeInterval(timeout.seconds)
+        while true {
+            let seen = events.currentGeneration
+            let record = try store.record(id)
+            if record.status.isTerminal || Date() >= deadline { return record }
+            events.waitForChange(after: seen, until: min(deadline, Date().addingTimeInterval(0.5)))
+        }
+    }
+
+    /// Waits without blocking a thread until the task is terminal; returns its record.
+    public func waitUntilFinished(_ id: String) async throws(TaskHostError) -> TaskRecord {
+        let stream = events.subscribe()
+        var record = try store.record(id)
+        if record.status.isTerminal { return record }
+        for await event in stream where event.taskID == id {
+            if case .status(_, let status, _) = event, status.isTerminal { break }
+            if case .deleted = event { break }
+        }
+        record = try store.record(id)
+        return record
+    }
+
+    func publishStatus(_ task: LiveTask) {
+        events.publish(.status(taskID: task.id, status: task.status, attempt: task.attempt))
+    }
+
+    private func pluginsChanged() {
+        lock.lock()
+        state.unblock(type: nil)
+        lock.broadcast()
+        lock.unlock()
+    }
+}

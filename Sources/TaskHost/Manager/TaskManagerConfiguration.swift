@@ -1,0 +1,16 @@
+/// How a `TaskManager` runs tasks.
+public struct TaskManagerConfiguration: Sendable {
+    /// At most this many tasks run at once (paused tasks do not count).
+    public var maxRunning: Int
+    /// Terminal tasks older than this many seconds are pruned automatically (nil: keep forever).
+    public var retentionSeconds: Double?
+    /// The actor recorded in the audit log for actions the host takes itself.
+    public var hostActor: String
+
+    /// Creates a configuration; by default 4 tasks run at once and nothing is pruned.
+    public init(maxRunning: Int = 4, retentionSeconds: Double? = nil, hostActor: String = "host") {
+        self.maxRunning = max(1, maxRunning)
+        self.retentionSeconds = retentionSeconds
+        self.hostActor = hostActor
+    }
+}
