@@ -22,6 +22,8 @@ let package = Package(
         // Test fixtures: real plugins that must be rejected or that clash with the examples.
         .library(name: "DuplicateSleepFixture", type: .dynamic, targets: ["DuplicateSleepFixture"]),
         .library(name: "FailingRegisterFixture", type: .dynamic, targets: ["FailingRegisterFixture"]),
+        .library(name: "TestTasksFixture", type: .dynamic, targets: ["TestTasksFixture"]),
+        .executable(name: "taskhost-test-host", targets: ["TestHost"]),
     ],
     dependencies: [
         .package(path: "Plugins/TaskKit"),
@@ -52,6 +54,10 @@ let package = Package(
         examplePlugin("Flaky"),
         .target(name: "DuplicateSleepFixture", dependencies: [taskKit], path: "Tests/Fixtures/DuplicateSleep", swiftSettings: swift6),
         .target(name: "FailingRegisterFixture", dependencies: [taskKit], path: "Tests/Fixtures/FailingRegister", swiftSettings: swift6),
+        .target(name: "TestTasksFixture", dependencies: [taskKit], path: "Tests/Fixtures/TestTasks", swiftSettings: swift6),
+        .executableTarget(
+            name: "TestHost", dependencies: ["TaskHost", taskKit, .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Fixtures/TestHost", swiftSettings: swift6),
         .testTarget(name: "TaskHostTests", dependencies: ["TaskHost", taskKit], swiftSettings: swift6),
     ]
 )

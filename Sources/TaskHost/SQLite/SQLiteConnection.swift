@@ -71,6 +71,8 @@ final class SQLiteConnection {
     /// A single integer from a PRAGMA or query.
     func integer(_ sql: String) throws(SQLiteError) -> Int64 {
         let statement = try statement(sql)
+        // Reset at once: a statement left on a row keeps its read transaction open.
+        defer { statement.reset() }
         guard try statement.step() else { return 0 }
         return statement.int64(0)
     }
