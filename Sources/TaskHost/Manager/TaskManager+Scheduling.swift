@@ -9,8 +9,8 @@ extension TaskManager {
         while !state.stopped {
             let now = Date().timeIntervalSince1970
             let nextRunAt = state.promoteDue(now: now)
-            let nextDeadline = enforceTimeouts(now: now)
             if state.acceptingWork { startReadyTasks(now: now) }
+            let nextDeadline = enforceTimeouts(now: now)
             let wake = [nextRunAt, nextDeadline].compactMap { $0 }.min()
             if let wake {
                 _ = lock.wait(until: Date(timeIntervalSince1970: max(wake, now + 0.001)))

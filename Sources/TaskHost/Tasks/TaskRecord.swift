@@ -64,6 +64,13 @@ public struct TaskProgress: Sendable, Codable, Equatable {
     /// A note from the task.
     public var message: String?
 
+    /// Creates a progress value.
+    public init(completed: Int64, total: Int64? = nil, message: String? = nil) {
+        self.completed = completed
+        self.total = total
+        self.message = message
+    }
+
     /// Completed/total in 0...1, if the total is known.
     public var fraction: Double? {
         guard let total, total > 0 else { return nil }
@@ -79,6 +86,13 @@ public struct TaskFailure: Sendable, Codable, Equatable {
     public var type: String
     /// Which attempt failed.
     public var attempt: Int
+
+    /// Creates a failure.
+    public init(message: String, type: String, attempt: Int) {
+        self.message = message
+        self.type = type
+        self.attempt = attempt
+    }
 }
 
 /// One run of a task.
