@@ -91,7 +91,8 @@ struct RunningControlTests {
         let id = try fixture.submit("sleep", ["seconds": "0.05", "steps-per-second": "100"])
         let first = try fixture.manager.waitUntilFinished(id, timeout: .seconds(10))
         #expect(first.attempt == 1)
-        #expect(try fixture.manager.restart(id).status == .pending)
+        // The scheduler may already have picked it up by the time restart returns.
+        #expect([.pending, .running, .finished].contains(try fixture.manager.restart(id).status))
         _ = fixture.eventually { ((try? fixture.record(id))?.attempt ?? 0) == 2 }
         let second = try fixture.manager.waitUntilFinished(id, timeout: .seconds(10))
         #expect(second.id == id)
