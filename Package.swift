@@ -24,6 +24,7 @@ let package = Package(
         .library(name: "FailingRegisterFixture", type: .dynamic, targets: ["FailingRegisterFixture"]),
         .library(name: "TestTasksFixture", type: .dynamic, targets: ["TestTasksFixture"]),
         .executable(name: "taskhost-test-host", targets: ["TestHost"]),
+        .executable(name: "taskhost-figures", targets: ["HostFigures"]),
     ],
     dependencies: [
         .package(path: "Plugins/TaskKit"),
@@ -58,6 +59,9 @@ let package = Package(
         .executableTarget(
             name: "TestHost", dependencies: ["TaskHost", taskKit, .product(name: "Logging", package: "swift-log")],
             path: "Tests/Fixtures/TestHost", swiftSettings: swift6),
+        .executableTarget(
+            name: "HostFigures", dependencies: ["TaskHost", "CSQLite", taskKit, .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/HostFigures", swiftSettings: swift6),
         .testTarget(name: "TaskHostTests", dependencies: ["TaskHost", taskKit], swiftSettings: swift6),
     ]
 )

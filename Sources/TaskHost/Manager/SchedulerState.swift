@@ -65,6 +65,8 @@ final class LiveTask {
 /// Everything the scheduler decides with, guarded by the manager's lock.
 struct SchedulerState {
     var live: [String: LiveTask] = [:]
+    /// Tasks with a thread (running, or blocked at a checkpoint): few, unlike `live`.
+    var withThread: [String: LiveTask] = [:]
     var ready = Heap<QueueEntry>()
     var delayed = Heap<DelayedEntry>()
     /// Tasks whose type is at its concurrency limit or has no plugin, by type.

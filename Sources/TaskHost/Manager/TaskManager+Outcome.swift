@@ -11,6 +11,7 @@ extension TaskManager {
         }
         let now = Date().timeIntervalSince1970
         state.releaseSlot(task)
+        state.withThread[taskID] = nil
         task.control = nil
         task.deadline = nil
         task.pauseRequested = false

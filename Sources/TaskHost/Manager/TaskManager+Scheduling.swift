@@ -88,6 +88,7 @@ extension TaskManager {
         let ticket = try? store.enqueue(update)
         let attempt = task.attempt
         let id = task.id
+        state.withThread[id] = task
         let thread = Thread { [self] in
             runAttempt(taskID: id, attempt: attempt, type: type, startWrite: ticket)
         }
@@ -100,7 +101,7 @@ extension TaskManager {
     /// Asks running tasks past their deadline to stop; returns the nearest future deadline.
     private func enforceTimeouts(now: Double) -> Double? {
         var nearest: Double?
-        for task in state.live.values where task.status == .running {
+        for task in state.withThread.values where task.status == .running {
             guard let deadline = task.deadline, let timeout = task.timeoutSeconds else { continue }
             if deadline <= now {
                 task.deadline = nil

@@ -70,15 +70,15 @@ public final class TaskManager: @unchecked Sendable {
             return
         }
         state.acceptingWork = false
-        for task in state.live.values where task.status == .running || task.control != nil {
+        for task in state.withThread.values {
             state.requestStop(task, .shutdown)
         }
         lock.broadcast()
         let deadline = Date().addingTimeInterval(grace.seconds)
-        while state.live.values.contains(where: { $0.control != nil }) {
+        while !state.withThread.isEmpty {
             if !lock.wait(until: deadline) { break }
         }
-        let stragglers = state.live.values.filter { $0.status == .running }
+        let stragglers = state.withThread.values.filter { $0.status == .running }
         var tickets: [StoreWriter.Ticket] = []
         for task in stragglers {
             var update = TaskUpdate(task.id)
