@@ -32,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -45,9 +49,26 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        .target(
+            name: "TaskHostServer",
+            dependencies: [
+                "TaskHost",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            resources: [.embedInCode("openapi.json")],
+            swiftSettings: swift6
+        ),
         .executableTarget(
             name: "taskhost",
-            dependencies: ["TaskHost", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "TaskHost", "TaskHostServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swift6
         ),
         examplePlugin("Sleep"),
@@ -62,6 +83,6 @@ let package = Package(
         .executableTarget(
             name: "HostFigures", dependencies: ["TaskHost", "CSQLite", taskKit, .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/HostFigures", swiftSettings: swift6),
-        .testTarget(name: "TaskHostTests", dependencies: ["TaskHost", taskKit], swiftSettings: swift6),
+        .testTarget(name: "TaskHostTests", dependencies: ["TaskHost", "TaskHostServer", taskKit], swiftSettings: swift6),
     ]
 )

@@ -6,12 +6,20 @@ final class EventHub: Sendable {
     private let subscribers = Mutex<[UUID: AsyncStream<TaskEvent>.Continuation]>([:])
     private let changes = NSCondition()
     private let generation = Atomic<UInt64>(0)
+    private let closed = Atomic<Bool>(false)
+
+    /// True once `finishAll()` ran: streams end and new ones end at once.
+    var isClosed: Bool { closed.load(ordering: .sequentiallyConsistent) }
 
     /// A stream of every event from now on; it ends when `finishAll()` runs or the consumer stops.
     func subscribe(bufferingNewest limit: Int = 10_000) -> AsyncStream<TaskEvent> {
         let (stream, continuation) = AsyncStream<TaskEvent>.makeStream(bufferingPolicy: .bufferingNewest(limit))
         let key = UUID()
         subscribers.withLock { $0[key] = continuation }
+        if isClosed {
+            subscribers.withLock { _ = $0.removeValue(forKey: key) }
+            continuation.finish()
+        }
         continuation.onTermination = { [weak self] _ in
             _ = self?.subscribers.withLock { $0.removeValue(forKey: key) }
         }
@@ -40,6 +48,7 @@ final class EventHub: Sendable {
 
     /// Ends every stream (host shutdown): long-lived listeners must not hold the process open.
     func finishAll() {
+        closed.store(true, ordering: .sequentiallyConsistent)
         let all = subscribers.withLock { subscribers in
             defer { subscribers.removeAll() }
             return Array(subscribers.values)

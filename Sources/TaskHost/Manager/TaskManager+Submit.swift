@@ -8,6 +8,12 @@ extension TaskManager {
         type typeName: String, parameters input: [String: ParameterValue], options: SubmitOptions = SubmitOptions(),
         actor: String = "api"
     ) throws(TaskHostError) -> String {
+        try submit(SubmitRequest(type: typeName, parameters: input, options: options), actor: actor).id
+    }
+
+    /// Like `submit(type:parameters:options:actor:)`; `created` is false when an idempotency key matched an existing task.
+    public func submit(_ request: SubmitRequest, actor: String = "api") throws(TaskHostError) -> (id: String, created: Bool) {
+        let typeName = request.type, input = request.parameters, options = request.options
         let type: any BaseTask.Type
         do { type = try registry.lookup(typeName) } catch { throw .typeLookup(error) }
         try options.validate()
@@ -35,7 +41,7 @@ extension TaskManager {
             finishedAt: nil, progress: nil, result: nil, error: nil, stopRequested: false, pauseRequested: false,
             waitingReason: nil)
         let (id, seq, existing) = try store.insert(record, actor: actor)
-        guard !existing else { return id }
+        guard !existing else { return (id, false) }
 
         lock.lock()
         let task = LiveTask(
@@ -49,7 +55,7 @@ extension TaskManager {
         publishStatus(task)
         lock.broadcast()
         lock.unlock()
-        return id
+        return (id, true)
     }
 
     private var isAcceptingWork: Bool {

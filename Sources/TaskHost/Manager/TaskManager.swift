@@ -107,6 +107,12 @@ public final class TaskManager: @unchecked Sendable {
     /// A stream of status and progress events from now on (ends at shutdown).
     public func subscribe() -> AsyncStream<TaskEvent> { events.subscribe() }
 
+    /// Ends every event stream now (first step of a shutdown: open streams must not hold the process).
+    public func endEventStreams() { events.finishAll() }
+
+    /// True once event streams were ended; long-polling readers stop then too.
+    public var eventStreamsEnded: Bool { events.isClosed }
+
     /// The task with this id or unique id prefix.
     public func task(_ idOrPrefix: String) throws(TaskHostError) -> TaskRecord {
         try store.record(store.resolveID(idOrPrefix))

@@ -42,6 +42,25 @@ public struct SubmitOptions: Sendable, Codable, Equatable {
         self.tags = tags
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case name, priority, delaySeconds, runAt, maxRetries, backoff, timeoutSeconds, requeueOnInterrupt, idempotencyKey, tags
+    }
+
+    /// Decodes; every field may be omitted.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        priority = try container.decodeIfPresent(Int.self, forKey: .priority) ?? 0
+        delaySeconds = try container.decodeIfPresent(Double.self, forKey: .delaySeconds)
+        runAt = try container.decodeIfPresent(Date.self, forKey: .runAt)
+        maxRetries = try container.decodeIfPresent(Int.self, forKey: .maxRetries)
+        backoff = try container.decodeIfPresent(Backoff.self, forKey: .backoff)
+        timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .timeoutSeconds)
+        requeueOnInterrupt = try container.decodeIfPresent(Bool.self, forKey: .requeueOnInterrupt)
+        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
+        tags = try container.decodeIfPresent([String: String].self, forKey: .tags) ?? [:]
+    }
+
     /// Throws `.invalidOption` naming each option that makes no sense.
     func validate() throws(TaskHostError) {
         var problems: [String] = []
