@@ -16,7 +16,8 @@ public struct EventPayload: Codable, Sendable, Equatable {
     /// The progress (progress events).
     public var progress: TaskProgress?
 
-    init(_ event: TaskEvent) {
+    /// The payload of a manager event.
+    public init(_ event: TaskEvent) {
         taskID = event.taskID
         switch event {
         case .status(_, let status, let attempt):

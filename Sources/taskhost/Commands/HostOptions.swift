@@ -14,6 +14,13 @@ struct HostOptions: ParsableArguments {
     @Flag(name: .long, help: "Log what the host does to standard error.")
     var verbose = false
 
+    /// A client for the host serving this home.
+    func client() -> ControlClient {
+        let paths = paths(plugins: nil)
+        let user = ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"
+        return ControlClient(socketPath: paths.controlSocket.path, home: paths.home.path, actor: "cli (\(user))")
+    }
+
     /// Paths for a given plugins directory.
     func paths(plugins: String?) -> HostPaths { HostPaths(home: home, plugins: plugins) }
 

@@ -5,10 +5,47 @@ import TaskHost
 struct PluginsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plugins",
-        abstract: "Inspect the plugins directory.",
-        subcommands: [PluginsCheckCommand.self],
-        defaultSubcommand: PluginsCheckCommand.self
+        abstract: "Show the running host's plugins, rescan them, or check a directory offline.",
+        discussion: """
+            Examples:
+              taskhost plugins              # loaded and rejected plugins of the running host
+              taskhost plugins rescan       # load new or changed files now
+              taskhost plugins check ./build-output
+            """,
+        subcommands: [PluginsShowCommand.self, PluginsRescanCommand.self, PluginsCheckCommand.self],
+        defaultSubcommand: PluginsShowCommand.self
     )
+}
+
+/// `taskhost plugins [show]`: the running host's scan result.
+struct PluginsShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "The running host's loaded and rejected plugins.")
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var host: HostOptions
+
+    func run() async throws {
+        let report = try await host.client().call(.GET, "/v1/plugins", as: PluginScanReport.self)
+        if json { try printJSON(report) } else { print(PluginReportText(report).render(), terminator: "") }
+    }
+}
+
+/// `taskhost plugins rescan`
+struct PluginsRescanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "rescan", abstract: "Ask the running host to rescan its plugins directory now.")
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var host: HostOptions
+
+    func run() async throws {
+        let report = try await host.client().call(.POST, "/v1/plugins/rescan", as: PluginScanReport.self)
+        if json { try printJSON(report) } else { print(PluginReportText(report).render(), terminator: "") }
+        if !report.isClean { throw ExitCode(ExitStatus.failed) }
+    }
 }
 
 /// `taskhost plugins check [DIR]`: scan exactly as the host would and report each file.

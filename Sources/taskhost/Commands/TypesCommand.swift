@@ -2,10 +2,10 @@ import ArgumentParser
 import TaskHost
 
 /// `taskhost types`: the task types the plugins provide.
-struct TypesCommand: ParsableCommand {
+struct TypesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "types",
-        abstract: "List the registered task types with their summaries and parameters.",
+        abstract: "List the task types with their summaries and parameters.",
         discussion: """
             Examples:
               taskhost types
@@ -13,7 +13,7 @@ struct TypesCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "The plugins directory (default: ./plugins.d).")
+    @Option(name: .long, help: "Scan this plugins directory instead of asking the running host.")
     var plugins: String?
 
     @Flag(name: .long, help: "Print the types as JSON.")
@@ -21,15 +21,25 @@ struct TypesCommand: ParsableCommand {
 
     @OptionGroup var host: HostOptions
 
-    func run() throws {
-        let (loader, report) = try host.scanPlugins(plugins)
-        let types = loader.registry.types
+    func run() async throws {
+        let types: [TaskTypeInfo]
+        let directory: String
+        do {
+            // The running host's view, unless a directory was named or no host runs.
+            guard plugins == nil else { throw CLIError.hostNotRunning(home: "", detail: "") }
+            types = try await host.client().call(.GET, "/v1/types", as: [TaskTypeInfo].self)
+            directory = "the running host's plugins directory"
+        } catch CLIError.hostNotRunning {
+            let (loader, report) = try host.scanPlugins(plugins)
+            types = loader.registry.types
+            directory = report.directory
+        }
         if json {
             try printJSON(types)
             return
         }
         if types.isEmpty {
-            print("No task types: no plugin loaded from \(report.directory).")
+            print("No task types: no plugin loaded from \(directory).")
             print("Run `taskhost plugins check` to see why, or drop a plugin .so into that directory.")
             return
         }

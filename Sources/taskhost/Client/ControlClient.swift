@@ -1,0 +1,107 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import TaskHost
+
+/// What the daemon answered.
+struct ClientResponse: Sendable {
+    let status: Int
+    let body: Data
+}
+
+/// Talks HTTP/1.1 to a running host over its Unix socket, with NIO's HTTP client codec.
+struct ControlClient: Sendable {
+    let socketPath: String
+    let home: String
+    let actor: String
+
+    /// Sends one request and collects the whole answer.
+    func send(_ method: HTTPMethod, _ path: String, json: Data? = nil) async throws -> ClientResponse {
+        let collected = LockedData()
+        let status = try await exchange(method, path, json: json) { chunk in collected.append(chunk) }
+        return ClientResponse(status: status, body: collected.data)
+    }
+
+    /// Sends one request and hands each body chunk to `onChunk` as it arrives (streams).
+    @discardableResult
+    func exchange(
+        _ method: HTTPMethod, _ path: String, json: Data? = nil, onChunk: @escaping @Sendable (Data) async throws -> Void
+    ) async throws -> Int {
+        let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
+        do {
+            channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(unixDomainSocketPath: socketPath) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                        return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                    }
+                }
+        } catch {
+            throw CLIError.hostNotRunning(home: home, detail: "\(error)")
+        }
+        return try await channel.executeThenClose { inbound, outbound in
+            var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
+            head.headers.add(name: "Host", value: "taskhost")
+            head.headers.add(name: "Connection", value: "close")
+            head.headers.add(name: "X-Taskhost-Actor", value: actor)
+            if let json {
+                head.headers.add(name: "Content-Type", value: "application/json")
+                head.headers.add(name: "Content-Length", value: String(json.count))
+            }
+            try await outbound.write(.head(head))
+            if let json { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: json)))) }
+            try await outbound.write(.end(nil))
+            var status = 0
+            for try await part in inbound {
+                switch part {
+                case .head(let response): status = Int(response.status.code)
+                case .body(let buffer): try await onChunk(Data(buffer: buffer))
+                case .end: return status
+                }
+            }
+            return status
+        }
+    }
+
+    /// Sends a request and decodes a 2xx JSON answer, or throws the API's error.
+    func call<Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<String>.none, as type: Answer.Type)
+        async throws -> Answer
+    {
+        let json = try body.map { try APICoding.encoder.encode($0) }
+        let response = try await send(method, path, json: json)
+        try Self.check(response)
+        return try APICoding.decoder.decode(Answer.self, from: response.body)
+    }
+
+    /// Throws `CLIError.api` for a non-2xx answer.
+    static func check(_ response: ClientResponse) throws {
+        guard !(200..<300).contains(response.status) else { return }
+        if let error = try? JSONDecoder().decode(ErrorEnvelope.self, from: response.body) {
+            throw CLIError.api(status: response.status, code: error.error.code, message: error.error.message)
+        }
+        throw CLIError.api(status: response.status, code: "http_\(response.status)", message: String(decoding: response.body, as: UTF8.self))
+    }
+
+    private struct ErrorEnvelope: Decodable {
+        struct Detail: Decodable {
+            let code: String
+            let message: String
+        }
+        let error: Detail
+    }
+}
+
+/// Bytes appended from NIO's callbacks, read when the exchange is over.
+final class LockedData: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage = Data()
+    func append(_ chunk: Data) { lock.withLock { storage.append(chunk) } }
+    var data: Data { lock.withLock { storage } }
+    func replace(with data: Data) { lock.withLock { storage = data } }
+}
+
+/// Percent-encodes a query value.
+func queryValue(_ text: String) -> String {
+    text.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))) ?? text
+}

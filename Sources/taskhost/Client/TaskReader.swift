@@ -1,0 +1,67 @@
+import Foundation
+import TaskHost
+
+/// Reads tasks from the running host, or straight from its database when none runs.
+enum TaskReader {
+    case daemon(ControlClient)
+    case offline(TaskStore)
+
+    /// The daemon if it answers, else the database read-only (with a note on stderr).
+    static func connect(_ host: HostOptions) async throws -> TaskReader {
+        let client = host.client()
+        do {
+            _ = try await client.send(.GET, "/v1/healthz")
+            return .daemon(client)
+        } catch CLIError.hostNotRunning(let home, let detail) {
+            let database = host.paths(plugins: nil).database.path
+            guard FileManager.default.fileExists(atPath: database) else { throw CLIError.hostNotRunning(home: home, detail: detail) }
+            do {
+                let store = try TaskStore(readOnlyPath: database)
+                printError("note: no host is running; reading \(database) directly")
+                return .offline(store)
+            } catch {
+                throw CLIError.failed(error.description)
+            }
+        }
+    }
+
+    func list(_ filter: TaskFilter) async throws -> TaskPage {
+        switch self {
+        case .daemon(let client):
+            var query = ["limit=\(filter.limit)"]
+            query += filter.statuses.map { "status=\($0.rawValue)" }
+            if let type = filter.type { query.append("type=\(queryValue(type))") }
+            query += filter.tags.map { "tag=\(queryValue("\($0.key)=\($0.value)"))" }
+            if let cursor = filter.cursor { query.append("cursor=\(cursor)") }
+            return try await client.call(.GET, "/v1/tasks?" + query.joined(separator: "&"), as: TaskPage.self)
+        case .offline(let store):
+            return try store.list(filter)
+        }
+    }
+
+    func detail(_ id: String) async throws -> TaskDetail {
+        switch self {
+        case .daemon(let client):
+            return try await client.call(.GET, "/v1/tasks/\(queryValue(id))", as: TaskDetail.self)
+        case .offline(let store):
+            do {
+                let task = try store.record(store.resolveID(id))
+                return TaskDetail(task: task, attempts: try store.attempts(task.id))
+            } catch { throw CLIError.failed(error.description) }
+        }
+    }
+
+    func logs(_ id: String, after: Int64, limit: Int) async throws -> [TaskLogEntry] {
+        switch self {
+        case .daemon(let client):
+            return try await client.call(.GET, "/v1/tasks/\(queryValue(id))/logs?after=\(after)&limit=\(limit)", as: [TaskLogEntry].self)
+        case .offline(let store):
+            do { return try store.logs(store.resolveID(id), after: after, limit: limit) } catch { throw CLIError.failed(error.description) }
+        }
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import NIOHTTP1
+import TaskHost
+
+/// Shared body of pause/resume/stop/restart/rm: acts on each id, reports each, exits 1 if any failed.
+struct TaskActionRunner {
+    let host: HostOptions
+    let json: Bool
+
+    func run(_ ids: [String], verb: String, method: HTTPMethod = .POST, path: (String) -> String) async throws {
+        let client = host.client()
+        var failures = 0
+        var records: [TaskRecord] = []
+        for id in ids {
+            do {
+                let response = try await client.send(method, path(queryValue(id)))
+                try ControlClient.check(response)
+                if response.status == 204 {
+                    if !json { print("\(verb) \(id)") }
+                    continue
+                }
+                let record = try APICoding.decoder.decode(TaskRecord.self, from: response.body)
+                records.append(record)
+                if !json {
+                    var line = "\(verb) \(Formatting.shortID(record.id)): now \(record.status.rawValue)"
+                    if record.stopRequested { line += " (stop requested: it stops at its next checkpoint)" }
+                    if record.pauseRequested { line += " (pause requested: it pauses at its next checkpoint)" }
+                    print(line)
+                }
+            } catch let error as CLIError {
+                if case .hostNotRunning = error { throw error }
+                failures += 1
+                printError("error: \(id): \(error.description)")
+            }
+        }
+        if json { try printJSON(records) }
+        if failures > 0 { throw ExitCode(ExitStatus.failed) }
+    }
+}
+
+/// `taskhost pause ID...`
+struct PauseCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pause", abstract: "Hold pending tasks; running ones pause at their next checkpoint.",
+        discussion: "Example:\n  taskhost pause 7f3c 91ab")
+    @Argument(help: "Task ids or unique prefixes.") var ids: [String]
+    @Flag(name: .long, help: "Print JSON.") var json = false
+    @OptionGroup var host: HostOptions
+    func run() async throws { try await TaskActionRunner(host: host, json: json).run(ids, verb: "paused") { "/v1/tasks/\($0)/pause" } }
+}
+
+/// `taskhost resume ID...`
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume", abstract: "Continue paused tasks where they stopped (interrupted ones from their saved state).",
+        discussion: "Example:\n  taskhost resume 7f3c")
+    @Argument(help: "Task ids or unique prefixes.") var ids: [String]
+    @Flag(name: .long, help: "Print JSON.") var json = false
+    @OptionGroup var host: HostOptions
+    func run() async throws { try await TaskActionRunner(host: host, json: json).run(ids, verb: "resumed") { "/v1/tasks/\($0)/resume" } }
+}
+
+/// `taskhost stop ID...`
+struct StopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Stop tasks: at once if pending or paused, at the next checkpoint if running.",
+        discussion: "Example:\n  taskhost stop 7f3c")
+    @Argument(help: "Task ids or unique prefixes.") var ids: [String]
+    @Flag(name: .long, help: "Print JSON.") var json = false
+    @OptionGroup var host: HostOptions
+    func run() async throws { try await TaskActionRunner(host: host, json: json).run(ids, verb: "stopped") { "/v1/tasks/\($0)/stop" } }
+}
+
+/// `taskhost restart ID...`
+struct RestartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restart", abstract: "Run tasks again from the start with the same id (running ones are stopped first).",
+        discussion: "Example:\n  taskhost restart 7f3c")
+    @Argument(help: "Task ids or unique prefixes.") var ids: [String]
+    @Flag(name: .long, help: "Print JSON.") var json = false
+    @OptionGroup var host: HostOptions
+    func run() async throws { try await TaskActionRunner(host: host, json: json).run(ids, verb: "restarted") { "/v1/tasks/\($0)/restart" } }
+}
+
+/// `taskhost rm ID...`
+struct RemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rm", abstract: "Delete finished, failed, stopped or interrupted tasks with their logs.",
+        discussion: "Example:\n  taskhost rm 7f3c 91ab")
+    @Argument(help: "Task ids or unique prefixes.") var ids: [String]
+    @OptionGroup var host: HostOptions
+    func run() async throws {
+        try await TaskActionRunner(host: host, json: false).run(ids, verb: "deleted", method: .DELETE) { "/v1/tasks/\($0)" }
+    }
+}
+
+/// `taskhost wait ID`
+struct WaitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wait", abstract: "Wait for a task to end; exit 0 if it finished, 1 otherwise.",
+        discussion: "A live progress bar on a terminal, plain lines otherwise.\n\nExample:\n  taskhost wait 7f3c && echo done")
+    @Argument(help: "A task id or unique prefix.") var id: String
+    @Flag(name: .long, help: "Print the final task as JSON.") var json = false
+    @OptionGroup var host: HostOptions
+    func run() async throws {
+        let code = try await TaskWaiter(client: host.client(), json: json).wait(for: id)
+        if code != ExitStatus.ok { throw ExitCode(code) }
+    }
+}
+
+/// `taskhost audit`
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Show the audit log: every submit and control action, who and when.",
+        discussion: "Example:\n  taskhost audit --limit 20")
+    @Option(name: .long, help: "Show the last this many entries.") var limit = 100
+    @Flag(name: .long, help: "Print JSON.") var json = false
+    @OptionGroup var host: HostOptions
+    func run() async throws {
+        let client = host.client()
+        var entries: [AuditEntry] = []
+        var cursor: Int64 = 0
+        while true {
+            let page = try await client.call(.GET, "/v1/audit?after=\(cursor)&limit=1000", as: [AuditEntry].self)
+            entries += page
+            guard page.count == 1000, let last = page.last else { break }
+            cursor = last.sequence
+        }
+        entries = Array(entries.suffix(max(1, limit)))
+        if json { return try printJSON(entries) }
+        let rows = entries.map { [TaskText.iso($0.at), $0.action, $0.taskID.map(Formatting.shortID) ?? "-", $0.actor, $0.detail ?? ""] }
+        print(Formatting.table(["TIME", "ACTION", "TASK", "ACTOR", "DETAIL"], rows), terminator: "")
+    }
+}
+
+/// `taskhost prune --older-than 7d`
+struct PruneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune", abstract: "Delete finished, failed, stopped and interrupted tasks that ended long enough ago.",
+        discussion: "Example:\n  taskhost prune --older-than 7d")
+    @Option(name: .long, help: "Age, e.g. 7d, 12h.") var olderThan: String
+    @OptionGroup var host: HostOptions
+    func validate() throws {
+        guard DurationParser.seconds(olderThan) != nil else { throw ValidationError("--older-than '\(olderThan)' is not a duration (try 7d)") }
+    }
+    func run() async throws {
+        let seconds = DurationParser.seconds(olderThan) ?? 0
+        let result = try await host.client().call(.POST, "/v1/prune", body: PruneRequest(olderThanSeconds: seconds), as: PruneResult.self)
+        print("deleted \(result.deleted) tasks that ended more than \(olderThan) ago")
+    }
+}

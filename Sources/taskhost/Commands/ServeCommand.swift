@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TaskHost
+import TaskHostServer
+
+/// `taskhost serve`: the daemon.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the host: load plugins, restore tasks, run them, serve the control API.",
+        discussion: """
+            The control API listens on <home>/taskhost.sock (mode 0600: only you can control the host).
+            --http adds a loopback TCP listener that requires the bearer token in <home>/token.
+            SIGTERM or Ctrl-C: stop accepting requests, ask running tasks to stop at their next
+            checkpoint (they continue from their saved state on the next start), and exit.
+
+            Examples:
+              taskhost serve
+              taskhost serve --home /var/lib/myapp/tasks --plugins ./plugins.d --workers 8
+              taskhost serve --http 127.0.0.1:8080
+            """
+    )
+
+    @Option(name: .long, help: "The plugins directory (default: ./plugins.d).")
+    var plugins: String?
+
+    @Option(name: .long, help: "At most this many tasks run at once.")
+    var workers = 4
+
+    @Option(name: .long, help: "Also listen on HOST:PORT (loopback only unless --allow-remote), token required.")
+    var http: String?
+
+    @Flag(name: .long, help: "Allow --http on a non-loopback address.")
+    var allowRemote = false
+
+    @Option(name: .long, help: "Time running tasks get to reach a checkpoint at shutdown (e.g. 10s).")
+    var grace = "10s"
+
+    @Option(name: .long, help: "Delete finished/failed/stopped tasks older than this (e.g. 30d); default: keep.")
+    var retention: String?
+
+    @OptionGroup var host: HostOptions
+
+    func validate() throws {
+        guard workers >= 1 && workers <= 10_000 else { throw ValidationError("--workers must be 1...10000") }
+        guard DurationParser.seconds(grace) != nil else { throw ValidationError("--grace '\(grace)' is not a duration (try 10s, 1m)") }
+        if let retention, DurationParser.seconds(retention) == nil { throw ValidationError("--retention '\(retention)' is not a duration (try 30d)") }
+        if let http, Self.parseAddress(http) == nil { throw ValidationError("--http '\(http)' must be HOST:PORT, e.g. 127.0.0.1:8080") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "taskhost") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = host.verbose ? .debug : .notice
+        let configuration = DaemonConfiguration(
+            paths: host.paths(plugins: plugins), workers: workers, http: http.flatMap(Self.parseAddress),
+            allowNonLoopback: allowRemote, shutdownGrace: .milliseconds(Int((DurationParser.seconds(grace) ?? 10) * 1000)),
+            allowInsecurePlugins: host.allowInsecurePlugins, retentionSeconds: retention.flatMap(DurationParser.seconds))
+        do {
+            try await TaskHostDaemon.run(configuration, logger: logger) { startup in
+                print(Self.banner(startup), terminator: "")
+                fflush(nil)
+            }
+            print("taskhost stopped; state saved in \(configuration.paths.database.path)")
+        } catch let error as DaemonError {
+            throw CLIError.failed(error.description)
+        }
+    }
+
+    static func parseAddress(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            return nil
+        }
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    static func banner(_ startup: DaemonStartup) -> String {
+        let paths = startup.configuration.paths
+        let plugins = startup.plugins
+        var out = "taskhost serving \(paths.home.path) (pid \(getpid()))\n"
+        out += "  database  \(paths.database.path)\n"
+        out += "  socket    \(paths.controlSocket.path)\n"
+        out += "  plugins   \(plugins.directory): \(plugins.loaded.count) loaded, \(plugins.rejected.count) rejected\n"
+        if let problem = plugins.directoryProblem { out += "            error: \(problem)\n" }
+        for plugin in plugins.loaded {
+            out += "            ok        \(plugin.name) \(plugin.version): \(plugin.types.map(\.name).joined(separator: ", "))\n"
+        }
+        for rejected in plugins.rejected {
+            out += "            rejected  \(URL(fileURLWithPath: rejected.file).lastPathComponent): \(rejected.message)\n"
+        }
+        if let http = startup.configuration.http, let token = startup.token {
+            out += "  http      http://\(http.host):\(http.port)/v1 (Authorization: Bearer \(token); also in \(startup.configuration.tokenFile.path))\n"
+        }
+        let recovery = startup.recovery
+        out += "  restored  \(recovery.interrupted) interrupted, \(recovery.requeued) requeued, \(recovery.paused) paused, \(recovery.pending) pending\n"
+        out += "  workers   \(startup.configuration.workers)\n"
+        return out
+    }
+}

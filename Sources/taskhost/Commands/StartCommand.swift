@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import TaskHost
+
+/// `taskhost start TYPE -p key=value ...`
+struct StartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start",
+        abstract: "Submit a task to the running host and print its id.",
+        discussion: """
+            Examples:
+              taskhost start hash-tree -p path=/usr/share/doc
+              taskhost start sleep -p seconds=60 --name nap --priority 5 --tag project=demo
+              taskhost start flaky -p failures=2 --retries 3 --wait
+              taskhost start sleep --delay 10m --key nightly-nap     # a second submit with the same key returns the first id
+            """
+    )
+
+    @Argument(help: "The task type (see `taskhost types`).")
+    var type: String
+
+    @Option(name: .short, parsing: .unconditionalSingleValue, help: "A parameter, key=value (repeatable).")
+    var p: [String] = []
+
+    @Option(name: .long, help: "A display name.")
+    var name: String?
+
+    @Option(name: .long, help: "Higher runs first (default 0).")
+    var priority = 0
+
+    @Option(name: .long, help: "Start no earlier than this from now (30s, 10m, 2h).")
+    var delay: String?
+
+    @Option(name: .long, help: "Start no earlier than this time (ISO 8601, or HH:MM today).")
+    var at: String?
+
+    @Option(name: .long, help: "Retries after a failed run (default: the type's).")
+    var retries: Int?
+
+    @Option(name: .long, help: "Fail a run that takes longer than this (10m).")
+    var timeout: String?
+
+    @Option(name: .long, help: "Idempotency key.")
+    var key: String?
+
+    @Option(name: .long, help: "A tag, key=value (repeatable).")
+    var tag: [String] = []
+
+    @Flag(name: .long, help: "Wait for the task to end (progress bar on a terminal); exit code from its outcome.")
+    var wait = false
+
+    @Flag(name: .long, help: "Print the task as JSON.")
+    var json = false
+
+    @OptionGroup var host: HostOptions
+
+    func run() async throws {
+        let request = try submitRequest()
+        let client = host.client()
+        let task = try await client.call(.POST, "/v1/tasks", body: request, as: TaskRecord.self)
+        if json && !wait {
+            try printJSON(task)
+        } else if !json {
+            print(task.id)
+        }
+        if wait {
+            let code = try await TaskWaiter(client: client, json: json).wait(for: task.id)
+            if code != ExitStatus.ok { throw ExitCode(code) }
+        }
+    }
+
+    func submitRequest() throws -> SubmitRequest {
+        var options = SubmitOptions(name: name, priority: priority, maxRetries: retries, idempotencyKey: key)
+        options.tags = try KeyValue.parse(tag, what: "--tag")
+        if let delay {
+            guard let seconds = DurationParser.seconds(delay) else { throw CLIError.usage("--delay '\(delay)' is not a duration (try 30s, 10m, 2h)") }
+            options.delaySeconds = seconds
+        }
+        if let at {
+            guard let date = TimeParser.date(at) else { throw CLIError.usage("--at '\(at)' is not a time (try 2026-12-01T09:00:00Z or 14:30)") }
+            options.runAt = date
+        }
+        if let timeout {
+            guard let seconds = DurationParser.seconds(timeout), seconds > 0 else { throw CLIError.usage("--timeout '\(timeout)' is not a duration (try 10m)") }
+            options.timeoutSeconds = seconds
+        }
+        let parameters = try KeyValue.parse(p, what: "-p").mapValues { ParameterValue.string($0) }
+        return SubmitRequest(type: type, parameters: parameters, options: options)
+    }
+}
+
+/// `key=value` arguments.
+enum KeyValue {
+    static func parse(_ items: [String], what: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for item in items {
+            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                throw CLIError.usage("\(what) '\(item)' must be key=value")
+            }
+            result[String(item[..<equals])] = String(item[item.index(after: equals)...])
+        }
+        return result
+    }
+}
+
+/// Absolute times: ISO 8601, or HH:MM (today, or tomorrow if already past).
+enum TimeParser {
+    static func date(_ text: String, now: Date = Date()) -> Date? {
+        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        let parts = text.split(separator: ":").compactMap { Int($0) }
+        guard parts.count == 2, (0..<24).contains(parts[0]), (0..<60).contains(parts[1]) else { return nil }
+        let calendar = Calendar.current
+        guard let today = calendar.date(bySettingHour: parts[0], minute: parts[1], second: 0, of: now) else { return nil }
+        return today > now ? today : calendar.date(byAdding: .day, value: 1, to: today)
+    }
+}
