@@ -56,6 +56,9 @@ struct MetricsService: Service {
     let metrics: HostMetrics
 
     func run() async throws {
+        // The event stream ends at the start of a shutdown; returning before our turn would
+        // count as an unexpected exit, so wait for it.
         await metrics.follow()
+        try? await gracefulShutdown()
     }
 }
