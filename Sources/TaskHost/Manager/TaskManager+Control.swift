@@ -143,10 +143,11 @@ extension TaskManager {
             lock.unlock()
             throw error
         }
-        publishStatus(task)
+        let event = TaskEvent.status(taskID: task.id, status: task.status, attempt: task.attempt)
         lock.broadcast()
         lock.unlock()
         try wait(ticket)
+        events.publish(event)
         return try store.record(id)
     }
 

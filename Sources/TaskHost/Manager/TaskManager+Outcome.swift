@@ -49,10 +49,12 @@ extension TaskManager {
             }
         }
         let ticket = try? store.enqueue(update)
-        publishStatus(task)
+        let event = TaskEvent.status(taskID: task.id, status: task.status, attempt: task.attempt)
         lock.broadcast()
         lock.unlock()
         try? ticket?.wait()
+        // Published once durable: a subscriber that reads the task back sees this status.
+        events.publish(event)
     }
 
     /// A failed attempt: back to pending after the backoff while retries are left, else failed.

@@ -129,9 +129,10 @@ extension TaskManager {
         update.status(.paused)
         update.set("pause_requested", .integer(0))
         let ticket = try? store.enqueue(update)
-        publishStatus(task)
+        let event = TaskEvent.status(taskID: task.id, status: .paused, attempt: task.attempt)
         lock.broadcast()
         lock.unlock()
         try? ticket?.wait()
+        events.publish(event)
     }
 }

@@ -10,7 +10,7 @@ struct TaskWaiter: Sendable {
     /// Returns the exit code of the task's outcome: 0 finished, 1 failed/stopped/interrupted.
     func wait(for idOrPrefix: String) async throws -> Int32 {
         let first = try await client.call(.GET, "/v1/tasks/\(queryValue(idOrPrefix))", as: TaskDetail.self).task
-        let display = ProgressDisplay(interactive: !json && isatty(STDOUT_FILENO) == 1, id: first.id)
+        let display = ProgressDisplay(interactive: isatty(STDOUT_FILENO) == 1, silent: json, id: first.id)
         if !first.status.isTerminal {
             display.show(first)
             try await follow(first.id, display: display)
@@ -70,18 +70,22 @@ final class ServerSentEvents: @unchecked Sendable {
 /// Draws a task's progress: redrawn in place on a terminal, a line per change otherwise.
 final class ProgressDisplay: @unchecked Sendable {
     private let interactive: Bool
+    private let silent: Bool
     private let id: String
     private let lock = NSLock()
     private var lastStatus: TaskStatus?
     private var lastDecile = -1
     private var progress: TaskProgress?
 
-    init(interactive: Bool, id: String) {
-        self.interactive = interactive
+    /// `silent`: print nothing (the caller prints JSON at the end).
+    init(interactive: Bool, silent: Bool = false, id: String) {
+        self.interactive = interactive && !silent
+        self.silent = silent
         self.id = Formatting.shortID(id)
     }
 
     func show(_ task: TaskRecord) {
+        guard !silent else { return }
         lock.withLock {
             progress = task.progress
             lastStatus = task.status
@@ -90,6 +94,7 @@ final class ProgressDisplay: @unchecked Sendable {
     }
 
     func update(_ payload: EventPayload) {
+        guard !silent else { return }
         lock.withLock {
             if let progress = payload.progress { self.progress = progress }
             let status = payload.status ?? lastStatus ?? .running
@@ -107,6 +112,7 @@ final class ProgressDisplay: @unchecked Sendable {
     }
 
     func finish(_ task: TaskRecord) {
+        guard !silent else { return }
         lock.withLock {
             progress = task.progress ?? progress
             if interactive {

@@ -77,7 +77,7 @@ struct RunCommand: AsyncParsableCommand {
         interrupt.resume()
         defer { interrupt.cancel() }
 
-        let display = ProgressDisplay(interactive: !json && isatty(STDOUT_FILENO) == 1, id: id)
+        let display = ProgressDisplay(interactive: isatty(STDOUT_FILENO) == 1, silent: json, id: id)
         let events = manager.subscribe()
         let consumer = Task {
             for await event in events where event.taskID == id { display.update(EventPayload(event)) }
