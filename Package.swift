@@ -25,6 +25,8 @@ let package = Package(
         .library(name: "TestTasksFixture", type: .dynamic, targets: ["TestTasksFixture"]),
         .executable(name: "taskhost-test-host", targets: ["TestHost"]),
         .executable(name: "taskhost-figures", targets: ["HostFigures"]),
+        .executable(name: "taskhost-peer", targets: ["PeerHost"]),
+        .library(name: "BenchPlugin", type: .dynamic, targets: ["BenchPlugin"]),
     ],
     dependencies: [
         .package(path: "Plugins/TaskKit"),
@@ -83,6 +85,10 @@ let package = Package(
         .executableTarget(
             name: "HostFigures", dependencies: ["TaskHost", "CSQLite", taskKit, .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/HostFigures", swiftSettings: swift6),
+        .executableTarget(
+            name: "PeerHost", dependencies: ["TaskHost", "CSQLite", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/PeerHost", swiftSettings: swift6),
+        .target(name: "BenchPlugin", dependencies: [taskKit], path: "Benchmarks/BenchPlugin", swiftSettings: swift6),
         .testTarget(name: "TaskHostTests", dependencies: ["TaskHost", "TaskHostServer", taskKit], swiftSettings: swift6),
     ]
 )

@@ -50,6 +50,8 @@ final class LiveTask {
     var retriesUsed = 0
     var maxRetries = 0
     var backoff = Backoff()
+    /// Known for tasks submitted by this process; read from the store for recovered ones.
+    var parameters: TaskParameters?
 
     init(id: String, type: String, seq: Int64, status: TaskStatus, priority: Int, attempt: Int, runAt: Double?) {
         self.id = id

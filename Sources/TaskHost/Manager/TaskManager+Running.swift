@@ -10,13 +10,16 @@ enum AttemptOutcome {
 
 extension TaskManager {
     /// The body of a task's thread: `init` → `pre` → `run` → `post`, then record the outcome.
-    func runAttempt(taskID: String, attempt: Int, type: any BaseTask.Type, startWrite: StoreWriter.Ticket?) {
-        // Saved state from an earlier attempt must be on disk before it is read back.
-        try? startWrite?.wait()
-        let record: TaskRecord
+    func runAttempt(
+        taskID: String, attempt: Int, type: any BaseTask.Type, parameters known: TaskParameters?, startWrite: StoreWriter.Ticket?
+    ) {
+        let parameters: TaskParameters
         let savedState: Data?
         do {
-            record = try store.record(taskID)
+            // Saved state from an earlier attempt must be on disk before it is read back; a
+            // first attempt has none and starts without waiting for its "running" write.
+            if attempt > 1 { try? startWrite?.wait() }
+            parameters = try known ?? store.record(taskID).parameters
             savedState = attempt > 1 ? try store.savedState(taskID) : nil
         } catch {
             finishAttempt(taskID: taskID, attempt: attempt, control: nil, outcome: .failed(message: "\(error)", errorType: "StoreError"))
@@ -27,8 +30,8 @@ extension TaskManager {
             taskID: taskID, attempt: attempt, savedState: savedState, buffer: buffer, events: events
         ) { [weak self] control in self?.threadReachedPause(control) }
         guard attach(control) else { return }
-        let context = TaskContext(taskID: taskID, attempt: attempt, parameters: record.parameters, backend: control)
-        let outcome = Self.execute(type, parameters: record.parameters, context: context, control: control)
+        let context = TaskContext(taskID: taskID, attempt: attempt, parameters: parameters, backend: control)
+        let outcome = Self.execute(type, parameters: parameters, context: context, control: control)
         finishAttempt(taskID: taskID, attempt: attempt, control: control, outcome: outcome)
     }
 

@@ -88,9 +88,10 @@ extension TaskManager {
         let ticket = try? store.enqueue(update)
         let attempt = task.attempt
         let id = task.id
+        let parameters = task.parameters
         state.withThread[id] = task
         let thread = Thread { [self] in
-            runAttempt(taskID: id, attempt: attempt, type: type, startWrite: ticket)
+            runAttempt(taskID: id, attempt: attempt, type: type, parameters: parameters, startWrite: ticket)
         }
         thread.name = "task-\(id.prefix(8))"
         thread.stackSize = 4 << 20

@@ -50,6 +50,7 @@ extension TaskManager {
         task.timeoutSeconds = record.timeoutSeconds
         task.maxRetries = record.maxRetries
         task.backoff = record.backoff
+        task.parameters = parameters
         state.live[id] = task
         state.enqueue(task, now: now.timeIntervalSince1970)
         publishStatus(task)

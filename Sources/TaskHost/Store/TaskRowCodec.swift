@@ -48,10 +48,4 @@ enum TaskRowCodec {
             pauseRequested: row.int64(29) != 0,
             waitingReason: row.optionalText(30))
     }
-
-    static func encodeJSON<Value: Encodable>(_ value: Value) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
 }

@@ -52,8 +52,8 @@ extension TaskStore {
                 """,
                 [
                     .text(record.id), .text(record.type), .optional(record.name), .text(record.status.rawValue),
-                    .integer(Int64(record.priority)), .text(TaskRowCodec.encodeJSON(record.parameters)),
-                    .text(TaskRowCodec.encodeJSON(record.tags)), .integer(Int64(record.maxRetries)),
+                    .integer(Int64(record.priority)), .text(CompactJSON.object(record.parameters.values)),
+                    .text(CompactJSON.object(record.tags)), .integer(Int64(record.maxRetries)),
                     .real(record.backoff.baseSeconds), .real(record.backoff.factor), .real(record.backoff.capSeconds),
                     .optional(record.timeoutSeconds), .integer(record.requeueOnInterrupt ? 1 : 0),
                     .optional(record.idempotencyKey), .real(now), .real(now),
