@@ -18,8 +18,10 @@ enum PeerInspect {
             for row in rows { counts[row.1, default: 0] += 1 }
             print(json(["by_status": counts, "tasks": rows.count]))
         case "pending":
-            // To be run: queued tasks and tasks that will continue when resumed or restarted after a crash.
-            print(json(rows.filter { $0.1 == "pending" }.map(\.0).sorted()))
+            // Held and not completed: queued (pending), paused, and interrupted by a crash, which
+            // the store keeps (with its saved state) until a user resumes or restarts it.
+            let held: Set<String> = ["pending", "paused", "interrupted"]
+            print(json(rows.filter { held.contains($0.1) }.map(\.0).sorted()))
         case "status":
             var statuses: [String: [String]] = [:]
             for row in rows { statuses[String(row.0), default: []].append(row.1) }

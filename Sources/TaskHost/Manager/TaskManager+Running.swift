@@ -16,9 +16,10 @@ extension TaskManager {
         let parameters: TaskParameters
         let savedState: Data?
         do {
-            // Saved state from an earlier attempt must be on disk before it is read back; a
-            // first attempt has none and starts without waiting for its "running" write.
-            if attempt > 1 { try? startWrite?.wait() }
+            // "running" must be durable before the body runs: after a crash the task is then
+            // interrupted (or requeued on request), never silently run a second time. It also
+            // puts an earlier attempt's saved state on disk before it is read back.
+            try startWrite?.wait()
             parameters = try known ?? store.record(taskID).parameters
             savedState = attempt > 1 ? try store.savedState(taskID) : nil
         } catch {

@@ -65,8 +65,18 @@ extension TaskManager {
         return state.acceptingWork
     }
 
-    /// 32 random hex digits.
+    /// 32 random hex digits (128 bits from the system generator).
     static func newTaskID() -> String {
-        UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for half in 0..<2 {
+            var bits = generator.next()
+            for index in 0..<16 {
+                bytes[half * 16 + index] = digits[Int(bits & 0xF)]
+                bits >>= 4
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

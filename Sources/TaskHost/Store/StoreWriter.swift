@@ -1,26 +1,37 @@
 import Foundation
 import Synchronization
 
-/// The store's single writer: a dedicated thread that commits queued writes in batches.
+/// The store's single writer, with leader-based group commit.
 ///
-/// Every write waiting when the thread wakes goes into ONE transaction (group commit), each
-/// inside its own savepoint so one failing write does not undo the others. Buffered activity
-/// (progress, logs, saved state) is flushed at the start of every batch, and at least every
-/// `flushInterval` while there is any, so it is always on disk before a later status change.
+/// A thread that needs its write durable becomes the *leader* if no commit is in progress
+/// and commits everything queued in ONE transaction on its own thread (no hand-off, no
+/// context switch when uncontended); threads arriving while a commit runs queue their writes
+/// and the leader commits them in its next round. Each write runs in its own savepoint, so
+/// one failing write does not undo the others. A background thread commits writes nobody
+/// waits for and flushes buffered activity (progress, logs, saved state) at least every
+/// `flushInterval`; activity is also flushed at the start of every batch, so it is always on
+/// disk before a later status change.
 final class StoreWriter: @unchecked Sendable {
     typealias Write = (SQLiteConnection) throws -> Void
 
     /// A queued write; `wait()` returns once it is committed (or throws its error).
     final class Ticket: @unchecked Sendable {
         private let done = DispatchSemaphore(value: 0)
+        private let completed = Atomic<Bool>(false)
         private var error: (any Error)?
+        fileprivate weak var writer: StoreWriter?
 
-        func complete(_ error: (any Error)?) {
+        fileprivate func complete(_ error: (any Error)?) {
             self.error = error
+            completed.store(true, ordering: .releasing)
             done.signal()
         }
 
+        fileprivate var isCompleted: Bool { completed.load(ordering: .acquiring) }
+
+        /// Blocks until committed, committing it on this thread when no other commit is running.
         func wait() throws {
+            writer?.lead(until: self)
             done.wait()
             if let error { throw error }
         }
@@ -31,9 +42,11 @@ final class StoreWriter: @unchecked Sendable {
         let ticket: Ticket
     }
 
-    // Invariant: `queue` and `stopping` are only touched with `condition` locked.
+    // Invariant: `queue`, `leading` and `stopping` are only touched with `condition` locked;
+    // `connection` only by the thread that set `leading`.
     private let condition: NSCondition
     private var queue: [Pending] = []
+    private var leading = false
     private var stopping = false
     private let stopped = DispatchSemaphore(value: 0)
     private let connection: SQLiteConnection
@@ -55,14 +68,15 @@ final class StoreWriter: @unchecked Sendable {
             condition.signal()
             condition.unlock()
         }
-        let thread = Thread { [self] in loop() }
+        let thread = Thread { [self] in backgroundLoop() }
         thread.name = "taskhost-store-writer"
         thread.start()
     }
 
-    /// Queues `write`; the caller decides when to wait for it.
+    /// Queues `write`; the caller decides when (or whether) to wait for it.
     func enqueue(_ write: @escaping Write) -> Ticket {
         let ticket = Ticket()
+        ticket.writer = self
         condition.lock()
         if stopping {
             condition.unlock()
@@ -80,48 +94,86 @@ final class StoreWriter: @unchecked Sendable {
         try enqueue(write).wait()
     }
 
-    /// Flushes what is buffered and queued, then ends the writer thread.
+    /// Flushes what is buffered and queued, then ends the background thread.
     func close() {
         condition.lock()
         let already = stopping
         stopping = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
         if !already { stopped.wait() }
     }
 
-    private func loop() {
-        while true {
-            condition.lock()
-            while queue.isEmpty && !stopping {
-                guard let dirtySince = buffer.dirtySince else {
-                    condition.wait()
-                    continue
-                }
-                let due = dirtySince + flushInterval
-                if ContinuousClock.now >= due { break }
-                let remaining = ContinuousClock.now.duration(to: due)
-                _ = condition.wait(until: Date(timeIntervalSinceNow: remaining.seconds))
+    /// Commits rounds of queued writes while `ticket` is pending and nobody else leads.
+    fileprivate func lead(until ticket: Ticket) {
+        condition.lock()
+        while !ticket.isCompleted {
+            if leading {
+                condition.unlock()
+                return  // the current leader commits it; the caller waits on the ticket
             }
+            if queue.isEmpty {
+                break  // completed by a leader that just finished
+            }
+            leading = true
+            commitRoundsLocked()
+        }
+        condition.unlock()
+    }
+
+    /// Commits batches until the queue is empty. Called and returns with `condition` locked and `leading` set; clears it.
+    private func commitRoundsLocked() {
+        while true {
             let batch = queue
             queue.removeAll(keepingCapacity: true)
-            let finishing = stopping && batch.isEmpty
             condition.unlock()
-
             commit(batch)
-            if finishing {
-                stopped.signal()
+            condition.lock()
+            if queue.isEmpty {
+                leading = false
+                condition.broadcast()
                 return
+            }
+        }
+    }
+
+    private func backgroundLoop() {
+        condition.lock()
+        while true {
+            let activityDue = buffer.dirtySince.map { ContinuousClock.now >= $0 + flushInterval } ?? false
+            if !leading && (!queue.isEmpty || activityDue || stopping) {
+                leading = true
+                commitRoundsLocked()
+                if stopping && queue.isEmpty {
+                    condition.unlock()
+                    stopped.signal()
+                    return
+                }
+                continue
+            }
+            if let dirtySince = buffer.dirtySince {
+                let remaining = ContinuousClock.now.duration(to: dirtySince + flushInterval)
+                _ = condition.wait(until: Date(timeIntervalSinceNow: max(0.001, remaining.seconds)))
+            } else {
+                condition.wait()
             }
         }
     }
 
     private func commit(_ batch: [Pending]) {
         var errors = [(any Error)?](repeating: nil, count: batch.count)
+        let activity = buffer.take()
+        if batch.isEmpty && activity.isEmpty { return }
         do {
             try connection.execute("BEGIN IMMEDIATE")
-            let activity = buffer.take()
             if !activity.isEmpty { try flushActivity(connection, activity) }
+            // A lone write needs no savepoint: if it fails, the whole transaction rolls back.
+            if batch.count == 1 && activity.isEmpty, let only = batch.first {
+                try only.write(connection)
+                try connection.execute("COMMIT")
+                only.ticket.complete(nil)
+                return
+            }
             for (index, pending) in batch.enumerated() {
                 try connection.execute("SAVEPOINT write")
                 do {
