@@ -109,6 +109,18 @@ struct DaemonTests {
         #expect(list.stdout.contains("suspended by a host shutdown"))
     }
 
+    @Test("a task that never reaches a checkpoint is recorded interrupted when the grace period ends")
+    func graceDeadline() throws {
+        let daemon = try DaemonFixture(grace: "1s")
+        let stubborn = try daemon.cli("start", "no-checkpoint", "-p", "ms=20000").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(FixturePolling.eventually { (try? daemon.cli("show", stubborn).stdout.contains("status      running")) ?? false })
+        let took = daemon.signal(SIGTERM)
+        #expect(took < 4, "shutdown took \(took) s with a 1 s grace")
+        let shown = try daemon.cli("show", stubborn).stdout
+        #expect(shown.contains("status      interrupted"))
+        #expect(shown.contains("grace period"))
+    }
+
     @Test("kill -9 mid-run, start again: interrupted and requeued tasks are restored")
     func killAndRestore() throws {
         let daemon = try DaemonFixture()
