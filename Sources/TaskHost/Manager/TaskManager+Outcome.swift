@@ -48,13 +48,13 @@ extension TaskManager {
                 update.attemptEnded = (attempt, now, "suspended by shutdown", nil)
             }
         }
-        let ticket = try? store.enqueue(update)
         let event = TaskEvent.status(taskID: task.id, status: task.status, attempt: task.attempt)
+        // Published once durable: a subscriber that reads the task back sees this status. The
+        // thread does not wait for the commit: the write usually rides along in the next one.
+        let events = events
+        _ = try? store.enqueue(update) { _ in events.publish(event) }
         lock.broadcast()
         lock.unlock()
-        try? ticket?.wait()
-        // Published once durable: a subscriber that reads the task back sees this status.
-        events.publish(event)
     }
 
     /// A failed attempt: back to pending after the backoff while retries are left, else failed.

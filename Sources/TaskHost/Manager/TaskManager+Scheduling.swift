@@ -68,7 +68,7 @@ extension TaskManager {
         publishStatus(task)
     }
 
-    /// Starts a new attempt on a new thread.
+    /// Starts a new attempt on a thread of its own.
     private func launch(_ task: LiveTask, type: any BaseTask.Type, now: Double) {
         task.attempt += 1
         task.status = .running
@@ -90,13 +90,10 @@ extension TaskManager {
         let id = task.id
         let parameters = task.parameters
         state.withThread[id] = task
-        let thread = Thread { [self] in
+        publishStatus(task)
+        threads.run { [self] in
             runAttempt(taskID: id, attempt: attempt, type: type, parameters: parameters, startWrite: ticket)
         }
-        thread.name = "task-\(id.prefix(8))"
-        thread.stackSize = 4 << 20
-        publishStatus(task)
-        thread.start()
     }
 
     /// Asks running tasks past their deadline to stop; returns the nearest future deadline.

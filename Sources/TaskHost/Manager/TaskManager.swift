@@ -21,6 +21,7 @@ public final class TaskManager: @unchecked Sendable {
     // Invariant: only touched with `lock` held.
     var state = SchedulerState()
     let schedulerDone = DispatchSemaphore(value: 0)
+    let threads: TaskThreadPool
     private(set) var recovery: RecoveryReport?
     private var schedulerStarted = false
 
@@ -30,6 +31,7 @@ public final class TaskManager: @unchecked Sendable {
         self.registry = registry
         self.configuration = configuration
         self.logger = logger
+        threads = TaskThreadPool(maxIdle: configuration.maxRunning)
     }
 
     /// Restores what the store holds (see `RecoveryReport`) and starts the scheduler thread.
@@ -101,6 +103,7 @@ public final class TaskManager: @unchecked Sendable {
             logger.warning("tasks still running at the shutdown deadline were marked interrupted", metadata: ["count": "\(stragglers.count)"])
         }
         events.finishAll()
+        threads.close()
         store.close()
     }
 

@@ -8,9 +8,10 @@ import Synchronization
 /// context switch when uncontended); threads arriving while a commit runs queue their writes
 /// and the leader commits them in its next round. Each write runs in its own savepoint, so
 /// one failing write does not undo the others. A background thread commits writes nobody
-/// waits for and flushes buffered activity (progress, logs, saved state) at least every
-/// `flushInterval`; activity is also flushed at the start of every batch, so it is always on
-/// disk before a later status change.
+/// waits for once they have lingered `linger` (so that they usually ride along in a commit a
+/// waiting thread makes anyway: one commit instead of two), and flushes buffered activity
+/// (progress, logs, saved state) at least every `flushInterval`; activity is also flushed at
+/// the start of every batch, so it is always on disk before a later status change.
 final class StoreWriter: @unchecked Sendable {
     typealias Write = (SQLiteConnection) throws -> Void
 
@@ -20,11 +21,14 @@ final class StoreWriter: @unchecked Sendable {
         private let completed = Atomic<Bool>(false)
         private var error: (any Error)?
         fileprivate weak var writer: StoreWriter?
+        fileprivate var onCommit: (@Sendable ((any Error)?) -> Void)?
 
         fileprivate func complete(_ error: (any Error)?) {
             self.error = error
             completed.store(true, ordering: .releasing)
             done.signal()
+            onCommit?(error)
+            onCommit = nil
         }
 
         fileprivate var isCompleted: Bool { completed.load(ordering: .acquiring) }
@@ -40,6 +44,7 @@ final class StoreWriter: @unchecked Sendable {
     private struct Pending {
         let write: Write
         let ticket: Ticket
+        let queuedAt: ContinuousClock.Instant
     }
 
     // Invariant: `queue`, `leading` and `stopping` are only touched with `condition` locked;
@@ -51,15 +56,17 @@ final class StoreWriter: @unchecked Sendable {
     private let stopped = DispatchSemaphore(value: 0)
     private let connection: SQLiteConnection
     private let flushInterval: Duration
+    private let linger: Duration
     private let flushActivity: (SQLiteConnection, ActivityBuffer.Contents) throws -> Void
     let buffer: ActivityBuffer
 
     init(
-        connection: SQLiteConnection, flushInterval: Duration, logCap: Int,
+        connection: SQLiteConnection, flushInterval: Duration, linger: Duration = .milliseconds(2), logCap: Int,
         flushActivity: @escaping (SQLiteConnection, ActivityBuffer.Contents) throws -> Void
     ) {
         self.connection = connection
         self.flushInterval = flushInterval
+        self.linger = linger
         self.flushActivity = flushActivity
         let condition = NSCondition()
         self.condition = condition
@@ -73,18 +80,20 @@ final class StoreWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// Queues `write`; the caller decides when (or whether) to wait for it.
-    func enqueue(_ write: @escaping Write) -> Ticket {
+    /// Queues `write`; the caller decides when (or whether) to wait for it. `onCommit` runs on
+    /// the committing thread once the write is committed (or has failed).
+    func enqueue(_ write: @escaping Write, onCommit: (@Sendable ((any Error)?) -> Void)? = nil) -> Ticket {
         let ticket = Ticket()
         ticket.writer = self
+        ticket.onCommit = onCommit
         condition.lock()
         if stopping {
             condition.unlock()
             ticket.complete(TaskHostError.shuttingDown)
             return ticket
         }
-        queue.append(Pending(write: write, ticket: ticket))
-        condition.signal()
+        queue.append(Pending(write: write, ticket: ticket, queuedAt: .now))
+        if queue.count == 1 { condition.signal() }
         condition.unlock()
         return ticket
     }
@@ -140,8 +149,10 @@ final class StoreWriter: @unchecked Sendable {
     private func backgroundLoop() {
         condition.lock()
         while true {
-            let activityDue = buffer.dirtySince.map { ContinuousClock.now >= $0 + flushInterval } ?? false
-            if !leading && (!queue.isEmpty || activityDue || stopping) {
+            let now = ContinuousClock.now
+            let activityDue = buffer.dirtySince.map { now >= $0 + flushInterval } ?? false
+            let writesDue = queue.first.map { now >= $0.queuedAt + linger } ?? false
+            if !leading && (writesDue || activityDue || stopping) {
                 leading = true
                 commitRoundsLocked()
                 if stopping && queue.isEmpty {
@@ -151,9 +162,11 @@ final class StoreWriter: @unchecked Sendable {
                 }
                 continue
             }
-            if let dirtySince = buffer.dirtySince {
-                let remaining = ContinuousClock.now.duration(to: dirtySince + flushInterval)
-                _ = condition.wait(until: Date(timeIntervalSinceNow: max(0.001, remaining.seconds)))
+            let wakeAt = [buffer.dirtySince.map { $0 + flushInterval }, queue.first.map { $0.queuedAt + linger }]
+                .compactMap { $0 }.min()
+            if let wakeAt {
+                let remaining = ContinuousClock.now.duration(to: wakeAt)
+                _ = condition.wait(until: Date(timeIntervalSinceNow: max(0.0005, remaining.seconds)))
             } else {
                 condition.wait()
             }

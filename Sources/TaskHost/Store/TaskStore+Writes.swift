@@ -67,9 +67,9 @@ extension TaskStore {
         return (id, seq, existing)
     }
 
-    /// Queues an update; `wait()` on the ticket makes it durable.
-    func enqueue(_ update: TaskUpdate) throws(TaskHostError) -> StoreWriter.Ticket {
-        try writer.enqueue { connection in try update.apply(to: connection, now: Date().timeIntervalSince1970) }
+    /// Queues an update; `wait()` on the ticket makes it durable, `onCommit` runs once it is.
+    func enqueue(_ update: TaskUpdate, onCommit: (@Sendable ((any Error)?) -> Void)? = nil) throws(TaskHostError) -> StoreWriter.Ticket {
+        try writer.enqueue({ connection in try update.apply(to: connection, now: Date().timeIntervalSince1970) }, onCommit: onCommit)
     }
 
     /// Deletes terminal tasks (and their logs and attempts) matching `condition`; returns how many.

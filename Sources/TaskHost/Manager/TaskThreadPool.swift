@@ -1,0 +1,69 @@
+import Foundation
+
+/// The threads tasks run on: every attempt gets a thread of its own for as long as it runs
+/// (a paused task keeps its thread parked at its checkpoint), but a thread whose attempt ended
+/// waits a while for the next one instead of exiting.
+///
+/// Creating a thread costs about ten system calls and a fresh 4 MiB stack mapping; under a
+/// stream of short tasks that was a visible share of the host's CPU time. Idle threads beyond
+/// `maxIdle`, or idle longer than `idleTimeout`, exit, so a burst leaves nothing behind.
+final class TaskThreadPool: @unchecked Sendable {
+    typealias Job = @Sendable () -> Void
+
+    // Invariant: every stored property below `condition` is only touched with it locked.
+    private let condition = NSCondition()
+    private var jobs: [Job] = []
+    private var idle = 0
+    private var closed = false
+    private let maxIdle: Int
+    private let idleTimeout: TimeInterval
+    private let stackSize: Int
+
+    /// A pool keeping at most `maxIdle` parked threads, each for at most `idleTimeout` seconds.
+    init(maxIdle: Int, idleTimeout: TimeInterval = 30, stackSize: Int = 4 << 20) {
+        self.maxIdle = maxIdle
+        self.idleTimeout = idleTimeout
+        self.stackSize = stackSize
+    }
+
+    /// Runs `job` on an idle thread, or on a new one when none is idle.
+    func run(_ job: @escaping Job) {
+        condition.lock()
+        jobs.append(job)
+        let spawn = jobs.count > idle
+        if !spawn { condition.signal() }
+        condition.unlock()
+        guard spawn else { return }
+        let thread = Thread { [self] in workerLoop() }
+        thread.name = "taskhost-task"
+        thread.stackSize = stackSize
+        thread.start()
+    }
+
+    /// Lets idle threads exit now and any that finish later exit instead of parking.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func workerLoop() {
+        condition.lock()
+        while true {
+            if let job = jobs.first {
+                jobs.removeFirst()
+                condition.unlock()
+                job()
+                condition.lock()
+                continue
+            }
+            if closed || idle >= maxIdle { break }
+            idle += 1
+            let woken = condition.wait(until: Date(timeIntervalSinceNow: idleTimeout))
+            idle -= 1
+            if !woken && jobs.isEmpty { break }
+        }
+        condition.unlock()
+    }
+}
