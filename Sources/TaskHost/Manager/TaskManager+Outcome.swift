@@ -53,7 +53,9 @@ extension TaskManager {
         // thread does not wait for the commit: the write usually rides along in the next one.
         let events = events
         _ = try? store.enqueue(update) { _ in events.publish(event) }
-        lock.broadcast()
+        // The scheduler (or a shutdown) has something to do only if a task waits for the freed
+        // slot or this one goes back to the queue; sparing the wake-up matters for short tasks.
+        if !state.ready.isEmpty || task.status == .pending || !state.acceptingWork { lock.broadcast() }
         lock.unlock()
     }
 

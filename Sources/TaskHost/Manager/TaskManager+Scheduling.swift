@@ -71,29 +71,40 @@ extension TaskManager {
     /// Starts a new attempt on a thread of its own.
     private func launch(_ task: LiveTask, type: any BaseTask.Type, now: Double) {
         task.attempt += 1
+        let ticket = try? store.enqueue(Self.attemptStartUpdate(task.id, attempt: task.attempt, now: now))
+        startThread(task, type: type, now: now, startWrite: ticket)
+    }
+
+    /// Marks `task` running in memory and gives its attempt a thread; `startWrite` is the
+    /// pending write of its running state, nil when that is durable already. Called with `lock` held.
+    func startThread(_ task: LiveTask, type: any BaseTask.Type, now: Double, startWrite: StoreWriter.Ticket?) {
         task.status = .running
         task.runAt = nil
         task.requestedStop = nil
         task.pausedAt = nil
         task.deadline = task.timeoutSeconds.map { now + $0 }
-        var update = TaskUpdate(task.id)
-        update.status(.running)
-        update.set("attempt", .integer(Int64(task.attempt)))
-        update.set("started_at", .real(now))
-        update.set("run_at", .null)
-        update.set("waiting_reason", .null)
-        update.set("stop_requested", .integer(0))
-        update.set("pause_requested", .integer(0))
-        update.attemptStarted = (task.attempt, now)
-        let ticket = try? store.enqueue(update)
         let attempt = task.attempt
         let id = task.id
         let parameters = task.parameters
         state.withThread[id] = task
         publishStatus(task)
         threads.run { [self] in
-            runAttempt(taskID: id, attempt: attempt, type: type, parameters: parameters, startWrite: ticket)
+            runAttempt(taskID: id, attempt: attempt, type: type, parameters: parameters, startWrite: startWrite)
         }
+    }
+
+    /// The row change that starts attempt `attempt` of a task.
+    static func attemptStartUpdate(_ id: String, attempt: Int, now: Double) -> TaskUpdate {
+        var update = TaskUpdate(id)
+        update.status(.running)
+        update.set("attempt", .integer(Int64(attempt)))
+        update.set("started_at", .real(now))
+        update.set("run_at", .null)
+        update.set("waiting_reason", .null)
+        update.set("stop_requested", .integer(0))
+        update.set("pause_requested", .integer(0))
+        update.attemptStarted = (attempt, now)
+        return update
     }
 
     /// Asks running tasks past their deadline to stop; returns the nearest future deadline.

@@ -26,11 +26,17 @@ extension TaskManager {
         } catch {
             throw .invalidParameters(ParameterValidationError(typeName: typeName, problems: ["\(error)"]))
         }
-        guard isAcceptingWork else { throw .shuttingDown }
-
         let settings = type.settings
         let now = Date()
         let runAt = options.runAt ?? options.delaySeconds.map { now.addingTimeInterval($0) }
+        // A task that can start at once is inserted already running: one commit, not two.
+        lock.lock()
+        guard state.acceptingWork else {
+            lock.unlock()
+            throw .shuttingDown
+        }
+        let startsAtOnce = options.idempotencyKey == nil && runAt == nil && reserveSlotAtOnce(typeName, limit: settings.maxConcurrentRuns)
+        lock.unlock()
         let record = TaskRecord(
             id: Self.newTaskID(), type: typeName, name: options.name, status: .pending, priority: options.priority,
             parameters: parameters, tags: options.tags, attempt: 0, maxRetries: options.maxRetries ?? settings.retries,
@@ -40,29 +46,60 @@ extension TaskManager {
             idempotencyKey: options.idempotencyKey, createdAt: now, updatedAt: now, runAt: runAt, startedAt: nil,
             finishedAt: nil, progress: nil, result: nil, error: nil, stopRequested: false, pauseRequested: false,
             waitingReason: nil)
-        let (id, seq, existing) = try store.insert(record, actor: actor)
-        guard !existing else { return (id, false) }
+        let inserted: (id: String, seq: Int64, existing: Bool)
+        do {
+            let start = startsAtOnce ? Self.attemptStartUpdate(record.id, attempt: 1, now: now.timeIntervalSince1970) : nil
+            inserted = try store.insert(record, actor: actor, then: start)
+        } catch {
+            if startsAtOnce { releaseReservedSlot(typeName) }
+            throw error
+        }
+        let id = inserted.id
+        guard !inserted.existing else { return (id, false) }
 
         lock.lock()
+        defer { lock.unlock() }
         let task = LiveTask(
-            id: id, type: typeName, seq: seq, status: .pending, priority: record.priority, attempt: 0,
+            id: id, type: typeName, seq: inserted.seq, status: .pending, priority: record.priority, attempt: 0,
             runAt: runAt?.timeIntervalSince1970)
         task.timeoutSeconds = record.timeoutSeconds
         task.maxRetries = record.maxRetries
         task.backoff = record.backoff
         task.parameters = parameters
         state.live[id] = task
-        state.enqueue(task, now: now.timeIntervalSince1970)
         publishStatus(task)
-        lock.broadcast()
-        lock.unlock()
+        if startsAtOnce {
+            task.holdsSlot = true
+            task.attempt = 1
+            startThread(task, type: type, now: now.timeIntervalSince1970, startWrite: nil)
+            if !state.acceptingWork { state.requestStop(task, .shutdown) }
+            // Only a deadline needs the scheduler: nothing else about this task is left to decide.
+            if task.deadline != nil { lock.broadcast() }
+        } else {
+            state.enqueue(task, now: now.timeIntervalSince1970)
+            lock.broadcast()
+        }
         return (id, true)
     }
 
-    private var isAcceptingWork: Bool {
+    /// Takes a slot for a new task if it may start right now: a slot of its own and of its
+    /// type is free and nothing else is waiting for one. Called with `lock` held.
+    private func reserveSlotAtOnce(_ typeName: String, limit: Int?) -> Bool {
+        guard state.running < configuration.maxRunning, state.ready.isEmpty, state.blocked[typeName]?.isEmpty ?? true else { return false }
+        if let limit, state.runningByType[typeName, default: 0] >= limit { return false }
+        state.running += 1
+        state.runningByType[typeName, default: 0] += 1
+        return true
+    }
+
+    /// Gives back a slot taken by `reserveSlotAtOnce` for a task that was not stored.
+    private func releaseReservedSlot(_ typeName: String) {
         lock.lock()
-        defer { lock.unlock() }
-        return state.acceptingWork
+        state.running -= 1
+        state.runningByType[typeName, default: 1] -= 1
+        state.unblock(type: typeName)
+        lock.broadcast()
+        lock.unlock()
     }
 
     /// 32 random hex digits (128 bits from the system generator).

@@ -40,6 +40,13 @@ final class TaskThreadPool: @unchecked Sendable {
         thread.start()
     }
 
+    /// How many threads are parked waiting for a job.
+    var idleThreads: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return idle
+    }
+
     /// Lets idle threads exit now and any that finish later exit instead of parking.
     func close() {
         condition.lock()

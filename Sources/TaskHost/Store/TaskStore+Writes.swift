@@ -30,8 +30,9 @@ public struct RecoveryReport: Sendable, Equatable, Codable {
 
 extension TaskStore {
     /// Inserts a new task, unless one with the same idempotency key exists and has not failed:
-    /// then returns that task's id and `existing: true`. Atomic with the check.
-    func insert(_ record: TaskRecord, actor: String) throws(TaskHostError) -> (id: String, seq: Int64, existing: Bool) {
+    /// then returns that task's id and `existing: true`. Atomic with the check. `then` is applied
+    /// to the new row in the same transaction (a task that starts at once is inserted running).
+    func insert(_ record: TaskRecord, actor: String, then follow: TaskUpdate? = nil) throws(TaskHostError) -> (id: String, seq: Int64, existing: Bool) {
         let outcome = LockedResult<(String, Int64, Bool)>()
         try write { connection in
             if let key = record.idempotencyKey {
@@ -61,6 +62,7 @@ extension TaskStore {
                 ])
             let seq = sqlite3LastInsertRowID(connection)
             try StoreAudit.insert(connection, action: "submit", taskID: record.id, actor: actor, detail: record.type, at: now)
+            try follow?.apply(to: connection, now: now)
             outcome.set((record.id, seq, false))
         }
         guard let (id, seq, existing) = outcome.get() else { throw .invalidOption("submit did not complete") }

@@ -30,11 +30,13 @@ struct CLIControlTests {
         #expect(show.stdout.contains("status      finished"))
         #expect(show.stdout.contains("tags        team=infra"))
         let json = try daemon.cli("show", task, "--json")
+        try #require(json.status == 0, "show --json: \(json.stderr) \(json.stdout)")
         let detail = try APICoding.decoder.decode(TaskDetail.self, from: Data(json.stdout.utf8))
         #expect(detail.task.status == .finished)
         #expect(detail.attempts.count == 1)
 
         let filtered = try daemon.cli("list", "--tag", "team=infra", "--status", "finished", "--json")
+        try #require(filtered.status == 0, "list --json: \(filtered.stderr) \(filtered.stdout)")
         let page = try APICoding.decoder.decode(TaskPage.self, from: Data(filtered.stdout.utf8))
         #expect(page.tasks.map(\.id) == [task])
 
@@ -89,11 +91,15 @@ struct CLIControlTests {
         #expect(unknown.stderr.contains("no task with id 'abcdef0123'"))
 
         var ids: [String] = []
-        for _ in 0..<40 { ids.append(id(try daemon.cli("start", "sleep", "--delay", "1h"))) }
+        for _ in 0..<40 {
+            let started = try daemon.cli("start", "sleep", "--delay", "1h")
+            try #require(started.status == 0, "start: \(started.stderr)")
+            ids.append(id(started))
+        }
         let shared = try #require(Dictionary(grouping: ids, by: { $0.prefix(1) }).first { $0.value.count > 1 })
         let ambiguous = try daemon.cli("show", String(shared.key))
         #expect(ambiguous.status == 1)
-        #expect(ambiguous.stderr.contains("matches") && ambiguous.stderr.contains("[ambiguous_id]"))
+        #expect(ambiguous.stderr.contains("matches") && ambiguous.stderr.contains("[ambiguous_id]"), "\(ambiguous.stderr)")
 
         let bad = try daemon.cli("start", "sleep", "-p", "seconds=soon", "-p", "colour=red")
         #expect(bad.status == 1)

@@ -14,7 +14,7 @@ struct SchedulingTests {
         let ids = LockedBox<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 200) { index in
             let type = index % 4 == 0 ? "limited-probe" : "probe"
-            if let id = try? fixture.submit(type, ["ms": "3"]) { ids.set(ids.get() + [id]) }
+            do { let id = try fixture.submit(type, ["ms": "3"]); ids.update { $0.append(id) } } catch { Issue.record("submit failed: \(error)") }
         }
         #expect(ids.get().count == 200)
         // Sample the store's view while they run, too.

@@ -28,7 +28,7 @@ final class ChildHost: @unchecked Sendable {
                 while let newline = pending.firstIndex(of: 0x0A) {
                     let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
                     pending.removeSubrange(pending.startIndex...newline)
-                    lines.set(lines.get() + [line])
+                    lines.update { $0.append(line) }
                 }
             }
         }.start()

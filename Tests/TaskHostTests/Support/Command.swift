@@ -45,6 +45,8 @@ final class LockedBox<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
     func get() -> Value { lock.withLock { value } }
     func set(_ newValue: Value) { lock.withLock { value = newValue } }
+    /// Read-modify-write under one lock (`set(get() + x)` from several threads loses updates).
+    func update(_ change: (inout Value) -> Void) { lock.withLock { change(&value) } }
 }
 
 /// Compiles C source into a shared library with the system compiler.
