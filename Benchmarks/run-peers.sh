@@ -42,7 +42,8 @@ PY
   check w3_recovery.py --finished 200 --pending 96 --quiet 1
   check w4_footprint.py --hold 50 --queued 500
   check w5_durability.py --n 300 --seed 1
-  "$bin/taskhost-figures" all --smoke >/dev/null
+  # Bounded: a hang here must fail the run, not eat CI's time limit.
+  timeout 600 "$bin/taskhost-figures" all --smoke >/dev/null
   echo "benchmarks smoke: 6 passed, 0 failed"
   exit 0
 fi

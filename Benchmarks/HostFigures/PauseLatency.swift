@@ -19,9 +19,11 @@ func pauseLatency(rounds: Int) throws {
     let manager = TaskManager(store: try TaskStore(path: scratch.database), registry: scratch.loader.registry, logger: scratch.logger)
     try manager.start()
     defer { manager.shutdown(grace: .seconds(2)) }
+    // Subscribe first: a task that can start at once reports running before submit returns.
+    let events = manager.subscribe()
     let id = try manager.submit(type: "sleep", parameters: ["seconds": .double(3600), "steps-per-second": .int(1000)])
-    let changes = StatusSignal(id: id, events: manager.subscribe())
-    changes.wait(for: .running)
+    let changes = StatusSignal(id: id, events: events)
+    try changes.wait(for: .running)
 
     var pauses: [Double] = []
     var resumes: [Double] = []
@@ -30,11 +32,11 @@ func pauseLatency(rounds: Int) throws {
         Thread.sleep(forTimeInterval: 0.02)
         var start = clock.now
         try manager.pause(id)
-        changes.wait(for: .paused)
+        try changes.wait(for: .paused)
         pauses.append(seconds(clock.now - start) * 1000)
         start = clock.now
         try manager.resume(id)
-        changes.wait(for: .running)
+        try changes.wait(for: .running)
         resumes.append(seconds(clock.now - start) * 1000)
     }
     try printFigure(
@@ -62,8 +64,9 @@ final class StatusSignal: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Blocks until `status` is reported (consuming the events before it).
-    func wait(for status: TaskStatus) {
+    /// Blocks until `status` is reported (consuming the events before it); throws after `timeout` seconds.
+    func wait(for status: TaskStatus, timeout: TimeInterval = 30) throws {
+        let deadline = Date().addingTimeInterval(timeout)
         condition.lock()
         defer { condition.unlock() }
         while true {
@@ -71,7 +74,9 @@ final class StatusSignal: @unchecked Sendable {
                 seen.removeFirst(index + 1)
                 return
             }
-            condition.wait()
+            guard condition.wait(until: deadline) else {
+                throw FigureError("no '\(status)' event within \(Int(timeout)) s (seen: \(seen))")
+            }
         }
     }
 }

@@ -7,10 +7,12 @@ struct CommandResult {
     let stderr: String
 }
 
-/// Runs `executable` with `arguments` to completion and captures its output.
-func runCommand(_ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil)
-    throws -> CommandResult
-{
+/// Runs `executable` with `arguments` to completion and captures its output; a run longer than
+/// `timeout` seconds is killed (SIGKILL) and reported in stderr, so a hang fails a test instead of CI.
+func runCommand(
+    _ executable: String, _ arguments: [String], in directory: URL? = nil, environment: [String: String]? = nil,
+    timeout: TimeInterval = 120
+) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -22,6 +24,13 @@ func runCommand(_ executable: String, _ arguments: [String], in directory: URL? 
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
+    let timedOut = LockedBox(false)
+    let pid = process.processIdentifier
+    let watchdog = DispatchWorkItem {
+        timedOut.set(true)
+        kill(pid, SIGKILL)
+    }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
     // Read stderr on its own thread so a chatty child never blocks on a full pipe.
     let errorData = LockedBox(Data())
     let errorRead = DispatchSemaphore(value: 0)
@@ -33,9 +42,10 @@ func runCommand(_ executable: String, _ arguments: [String], in directory: URL? 
     let outputData = out.fileHandleForReading.readDataToEndOfFile()
     errorRead.wait()
     process.waitUntilExit()
-    return CommandResult(
-        status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-        stderr: String(decoding: errorData.get(), as: UTF8.self))
+    watchdog.cancel()
+    var stderr = String(decoding: errorData.get(), as: UTF8.self)
+    if timedOut.get() { stderr += "\n[test harness: \(executable) \(arguments.joined(separator: " ")) killed after \(Int(timeout)) s]" }
+    return CommandResult(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self), stderr: stderr)
 }
 
 /// A value shared between threads under a lock.
