@@ -3,6 +3,9 @@
 //   taskhost-peer --peer NAME --workers N --db PATH --ack PATH     the host (stdin commands)
 //   taskhost-peer inspect state|pending|status DB                   what the store holds
 //
+// TASKHOST_DURABILITY=power runs the store at synchronous=FULL, the level the Python peers use
+// (default: process, synchronous=NORMAL, as `taskhost serve`).
+//
 // The host embeds the TaskHost library and loads the benchmark task types from a real
 // plugin (libBenchPlugin.so next to this binary) through the normal plugin loader.
 import Foundation
@@ -48,6 +51,10 @@ guard let database = options["db"], let ackPath = options["ack"] else {
     fail("usage: taskhost-peer --peer NAME --workers N --db PATH --ack PATH")
 }
 let workers = Int(options["workers"] ?? "4") ?? 4
+let durabilityName = ProcessInfo.processInfo.environment["TASKHOST_DURABILITY"] ?? StoreDurability.process.rawValue
+guard let durability = StoreDurability(rawValue: durabilityName) else {
+    fail("TASKHOST_DURABILITY='\(durabilityName)' must be one of: \(StoreDurability.allCases.map(\.rawValue).joined(separator: ", "))")
+}
 let imported = peerMonotonic()
 
 var logger = Logger(label: "taskhost-peer")
@@ -75,7 +82,7 @@ guard scan.rejected.isEmpty, !scan.loaded.isEmpty else { fail("benchmark plugin 
 let manager: TaskManager
 do {
     manager = TaskManager(
-        store: try TaskStore(path: database), registry: loader.registry,
+        store: try TaskStore(path: database, durability: durability), registry: loader.registry,
         configuration: TaskManagerConfiguration(maxRunning: workers), logger: logger)
     try manager.start()
 } catch {

@@ -17,11 +17,14 @@ public struct DaemonConfiguration: Sendable {
     public var allowInsecurePlugins: Bool
     /// Prune terminal tasks older than this many seconds (nil: keep).
     public var retentionSeconds: Double?
+    /// What an acknowledged change survives: a host crash (default) or also a power cut.
+    public var durability: StoreDurability
 
     /// Creates a configuration with the defaults of `taskhost serve`.
     public init(
         paths: HostPaths, workers: Int = 4, http: (host: String, port: Int)? = nil, allowNonLoopback: Bool = false,
-        shutdownGrace: Duration = .seconds(10), allowInsecurePlugins: Bool = false, retentionSeconds: Double? = nil
+        shutdownGrace: Duration = .seconds(10), allowInsecurePlugins: Bool = false, retentionSeconds: Double? = nil,
+        durability: StoreDurability = .process
     ) {
         self.paths = paths
         self.workers = workers
@@ -30,6 +33,7 @@ public struct DaemonConfiguration: Sendable {
         self.shutdownGrace = shutdownGrace
         self.allowInsecurePlugins = allowInsecurePlugins
         self.retentionSeconds = retentionSeconds
+        self.durability = durability
     }
 
     /// The bearer token file for the TCP listener.

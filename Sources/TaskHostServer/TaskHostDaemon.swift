@@ -31,7 +31,7 @@ public enum TaskHostDaemon {
         do { try watcher.start() } catch { logger.warning("\(error)") }
 
         let store: TaskStore
-        do { store = try TaskStore(path: paths.database.path) } catch { throw DaemonError.store(error) }
+        do { store = try TaskStore(path: paths.database.path, durability: configuration.durability) } catch { throw DaemonError.store(error) }
         let manager = TaskManager(
             store: store, registry: loader.registry,
             configuration: TaskManagerConfiguration(maxRunning: configuration.workers, retentionSeconds: configuration.retentionSeconds),

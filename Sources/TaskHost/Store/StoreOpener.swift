@@ -5,15 +5,15 @@ import Foundation
 /// before anything is written to them.
 enum StoreOpener {
     /// Opens (creating if absent) and migrates the database at `path` for writing.
-    static func openForWriting(_ path: String) throws(TaskHostError) -> SQLiteConnection {
+    static func openForWriting(_ path: String, durability: StoreDurability) throws(TaskHostError) -> SQLiteConnection {
         try checkHeader(path)
         do {
             let connection = try SQLiteConnection(path: path)
             try connection.execute("PRAGMA busy_timeout = 5000")
             try verifyOwnership(connection, path: path)
-            // WAL: readers never block on the writer; NORMAL: a commit survives a process kill
-            // (SIGKILL); only an OS crash or power loss can lose the last transactions.
-            try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF")
+            // WAL: readers never block on the writer. See StoreDurability for what each level survives.
+            try connection.execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = \(durability.synchronousPragma); PRAGMA foreign_keys = OFF")
             try migrate(connection)
             return connection
         } catch let error as TaskHostError {

@@ -12,6 +12,8 @@ public final class TaskStore: Sendable {
     public let path: String
     /// How many log lines each task keeps (oldest dropped past it).
     public let logCap: Int
+    /// What an acknowledged write survives (a read-only store reports `.process`).
+    public let durability: StoreDurability
     private let reader: ReaderBox
     private let writerBox: WriterBox?
 
@@ -32,10 +34,14 @@ public final class TaskStore: Sendable {
     }
 
     /// Opens (creating and migrating if needed) the database at `path` for a host.
-    public init(path: String, logCap: Int = 10_000, flushInterval: Duration = .milliseconds(200)) throws(TaskHostError) {
+    public init(
+        path: String, durability: StoreDurability = .process, logCap: Int = 10_000,
+        flushInterval: Duration = .milliseconds(200)
+    ) throws(TaskHostError) {
         self.path = path
         self.logCap = logCap
-        let writeConnection = try StoreOpener.openForWriting(path)
+        self.durability = durability
+        let writeConnection = try StoreOpener.openForWriting(path, durability: durability)
         let readConnection = try StoreOpener.openForReading(path)
         reader = ReaderBox(readConnection)
         let cap = logCap
@@ -52,6 +58,7 @@ public final class TaskStore: Sendable {
         }
         self.path = path
         logCap = 0
+        durability = .process
         reader = ReaderBox(try StoreOpener.openForReading(path))
         writerBox = nil
     }

@@ -12,6 +12,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             The control API listens on <home>/taskhost.sock (mode 0600: only you can control the host).
             --http adds a loopback TCP listener that requires the bearer token in <home>/token.
+            --durability: every acknowledged change survives a crash or kill of the host ('process',
+            the default); 'power' also survives an OS crash or power cut, at one fsync per commit.
             SIGTERM or Ctrl-C: stop accepting requests, ask running tasks to stop at their next
             checkpoint (they continue from their saved state on the next start), and exit.
 
@@ -40,12 +42,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Delete finished/failed/stopped tasks older than this (e.g. 30d); default: keep.")
     var retention: String?
 
+    @Option(name: .long, help: "What an acknowledged change survives: process (a host crash) or power (also a power cut).")
+    var durability = StoreDurability.process.rawValue
+
     @OptionGroup var host: HostOptions
 
     func validate() throws {
         guard workers >= 1 && workers <= 10_000 else { throw ValidationError("--workers must be 1...10000") }
         guard DurationParser.seconds(grace) != nil else { throw ValidationError("--grace '\(grace)' is not a duration (try 10s, 1m)") }
         if let retention, DurationParser.seconds(retention) == nil { throw ValidationError("--retention '\(retention)' is not a duration (try 30d)") }
+        guard StoreDurability(rawValue: durability) != nil else {
+            throw ValidationError("--durability '\(durability)' must be one of: \(StoreDurability.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         if let http, Self.parseAddress(http) == nil { throw ValidationError("--http '\(http)' must be HOST:PORT, e.g. 127.0.0.1:8080") }
     }
 
@@ -55,7 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = DaemonConfiguration(
             paths: host.paths(plugins: plugins), workers: workers, http: http.flatMap(Self.parseAddress),
             allowNonLoopback: allowRemote, shutdownGrace: .milliseconds(Int((DurationParser.seconds(grace) ?? 10) * 1000)),
-            allowInsecurePlugins: host.allowInsecurePlugins, retentionSeconds: retention.flatMap(DurationParser.seconds))
+            allowInsecurePlugins: host.allowInsecurePlugins, retentionSeconds: retention.flatMap(DurationParser.seconds),
+            durability: StoreDurability(rawValue: durability) ?? .process)
         do {
             try await TaskHostDaemon.run(configuration, logger: logger) { startup in
                 print(Self.banner(startup), terminator: "")
@@ -79,7 +88,7 @@ struct ServeCommand: AsyncParsableCommand {
         let paths = startup.configuration.paths
         let plugins = startup.plugins
         var out = "taskhost serving \(paths.home.path) (pid \(getpid()))\n"
-        out += "  database  \(paths.database.path)\n"
+        out += "  database  \(paths.database.path) (durability: \(startup.configuration.durability.rawValue))\n"
         out += "  socket    \(paths.controlSocket.path)\n"
         out += "  plugins   \(plugins.directory): \(plugins.loaded.count) loaded, \(plugins.rejected.count) rejected\n"
         if let problem = plugins.directoryProblem { out += "            error: \(problem)\n" }

@@ -139,6 +139,27 @@ struct DaemonTests {
         #expect(FixturePolling.eventually { (try? again.cli("show", cut).stdout.contains("status      running")) ?? false })
     }
 
+    @Test("--durability power: the banner says so and a kill -9 keeps every acknowledged task; a bad level is refused")
+    func powerDurability() throws {
+        let daemon = try DaemonFixture(extraArguments: ["--durability", "power"])
+        #expect(daemon.banner.contains("(durability: power)"))
+        var ids: [String] = []
+        for _ in 0..<5 {
+            let started = try daemon.cli("start", "sleep", "-p", "seconds=60", "--delay", "1h")
+            try #require(started.status == 0, "taskhost start failed: \(started.stderr)")
+            ids.append(started.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        daemon.signal(SIGKILL)
+        let again = try daemon.restarted()
+        #expect(again.banner.contains("(durability: power)"))
+        for id in ids { #expect(try again.cli("show", id).stdout.contains("status      pending")) }
+
+        let refused = try runCommand(
+            BuildProducts.taskhost.path, ["serve", "--home", daemon.home.path, "--durability", "fast"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--durability 'fast' must be one of: process, power"))
+    }
+
     @Test("the OpenAPI document lists exactly the routes the router serves")
     func openAPIMatchesRoutes() throws {
         let fixture = try ManagerFixture()

@@ -6,12 +6,15 @@ final class DaemonFixture: @unchecked Sendable {
     let files: LoaderFixture
     let process = Process()
     let port: Int?
+    /// More `taskhost serve` options, kept across restarts.
+    let extraArguments: [String]
     private let output = OutputBuffer()
     var home: URL { files.home }
 
-    init(http: Bool = false, workers: Int = 4, plugins: [String] = ["Sleep", "Flaky", "HashTree", "TestTasksFixture"], grace: String = "5s")
-        throws
-    {
+    init(http: Bool = false, workers: Int = 4, plugins: [String] = ["Sleep", "Flaky", "HashTree", "TestTasksFixture"], grace: String = "5s",
+        extraArguments: [String] = []
+    ) throws {
+        self.extraArguments = extraArguments
         files = try LoaderFixture()
         for plugin in plugins { try files.add(plugin) }
         port = http ? Int.random(in: 20_000...60_000) : nil
@@ -22,6 +25,7 @@ final class DaemonFixture: @unchecked Sendable {
     func start(workers: Int = 4, grace: String = "5s") throws {
         var arguments = ["serve", "--home", home.path, "--plugins", files.plugins.path, "--workers", String(workers), "--grace", grace]
         if let port { arguments += ["--http", "127.0.0.1:\(port)"] }
+        arguments += extraArguments
         process.executableURL = BuildProducts.taskhost
         process.arguments = arguments
         let pipe = Pipe()
@@ -73,12 +77,13 @@ final class DaemonFixture: @unchecked Sendable {
 
     /// A fresh process object for a restart on the same home.
     func restarted(workers: Int = 4) throws -> DaemonFixture {
-        try DaemonFixture(reusing: files, port: port, workers: workers)
+        try DaemonFixture(reusing: files, port: port, workers: workers, extraArguments: extraArguments)
     }
 
-    private init(reusing files: LoaderFixture, port: Int?, workers: Int) throws {
+    private init(reusing files: LoaderFixture, port: Int?, workers: Int, extraArguments: [String]) throws {
         self.files = files
         self.port = port
+        self.extraArguments = extraArguments
         try start(workers: workers)
     }
 
