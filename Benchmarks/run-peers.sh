@@ -2,7 +2,7 @@
 # taskhost through the reference harness (../shared/peers), side by side with huey,
 # fastapi-taskflow and the naive baseline, plus taskhost's own figures.
 #
-#   bash Benchmarks/run-peers.sh            # full run: release build, all peers, ~35 min on 2 cores
+#   bash Benchmarks/run-peers.sh            # full run: release build, all peers, ~45 min on 2 cores
 #   SMOKE=1 bash Benchmarks/run-peers.sh    # seconds: taskhost only, small N, debug build (CI)
 #
 # Full-run output: Benchmarks/results/results.md (harness table incl. taskhost),
@@ -16,9 +16,13 @@ configuration=release
 
 swift build -c "$configuration"
 bin="$(swift build -c "$configuration" --show-bin-path)"
-export PEERS_EXTRA=swift
+# swift: taskhost as `taskhost serve` runs it (durability process, synchronous=NORMAL);
+# swift-power: durability power (synchronous=FULL, an fsync per commit), what the Python peers use.
+export PEERS_EXTRA="swift swift-power"
 export PEERS_HOST_CMD_SWIFT="$bin/taskhost-peer"
 export PEERS_INSPECT_CMD_SWIFT="$bin/taskhost-peer inspect"
+export PEERS_HOST_CMD_SWIFT_POWER="env TASKHOST_DURABILITY=power $bin/taskhost-peer"
+export PEERS_INSPECT_CMD_SWIFT_POWER="$bin/taskhost-peer inspect"
 
 if [ "${SMOKE:-0}" = 1 ]; then
   # The controllers need only the Python standard library for the swift peer.
@@ -50,6 +54,6 @@ fi
 
 results="${PEERS_RESULTS:-$PWD/Benchmarks/results}"
 mkdir -p "$results"
-PEERS="${PEERS:-huey taskflow naive swift}" PEERS_RESULTS="$results" bash "$peers/run-all.sh"
+PEERS="${PEERS:-huey taskflow naive swift swift-power}" PEERS_RESULTS="$results" bash "$peers/run-all.sh"
 "$bin/taskhost-figures" all > "$results/figures.json"
 echo "wrote $results/results.md and $results/figures.json"
