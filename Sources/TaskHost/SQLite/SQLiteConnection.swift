@@ -6,6 +6,7 @@ final class SQLiteConnection {
     let handle: OpaquePointer
     let path: String
     private var statements: [String: SQLiteStatement] = [:]
+    private var walHookOwner: AnyObject?
 
     /// Opens `path`; `readOnly` never creates or writes the file.
     init(path: String, readOnly: Bool = false, create: Bool = true) throws(SQLiteError) {
@@ -24,8 +25,19 @@ final class SQLiteConnection {
     }
 
     deinit {
+        if walHookOwner != nil { sqlite3_wal_hook(handle, nil, nil) }
         statements.removeAll()
         sqlite3_close_v2(handle)
+    }
+
+    /// Calls `hook` (with `owner` as its context) after every commit; replaces the automatic
+    /// checkpoint. The connection keeps `owner` alive while the hook is set.
+    func setWALHook(
+        owner: AnyObject,
+        _ hook: @escaping @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, UnsafePointer<CChar>?, Int32) -> Int32
+    ) {
+        walHookOwner = owner
+        sqlite3_wal_hook(handle, hook, Unmanaged.passUnretained(owner).toOpaque())
     }
 
     /// Runs one or more statements without results.

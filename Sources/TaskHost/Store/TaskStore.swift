@@ -27,28 +27,40 @@ public final class TaskStore: Sendable {
         }
     }
 
-    // Sendable wrapper: the writer is internally synchronized.
+    // Sendable wrapper: the writer and checkpointer are internally synchronized.
     private final class WriterBox: @unchecked Sendable {
         let writer: StoreWriter
-        init(_ writer: StoreWriter) { self.writer = writer }
+        let checkpointer: WALCheckpointer
+        init(_ writer: StoreWriter, _ checkpointer: WALCheckpointer) {
+            self.writer = writer
+            self.checkpointer = checkpointer
+        }
     }
 
     /// Opens (creating and migrating if needed) the database at `path` for a host.
     public init(
         path: String, durability: StoreDurability = .process, logCap: Int = 10_000,
-        flushInterval: Duration = .milliseconds(200)
+        flushInterval: Duration = .milliseconds(200), checkpointPages: Int = 1000
     ) throws(TaskHostError) {
         self.path = path
         self.logCap = logCap
         self.durability = durability
         let writeConnection = try StoreOpener.openForWriting(path, durability: durability)
         let readConnection = try StoreOpener.openForReading(path)
+        let checkpointer: WALCheckpointer
+        do {
+            checkpointer = try WALCheckpointer(path: path, durability: durability, thresholdPages: checkpointPages)
+        } catch {
+            throw .storage(error)
+        }
+        checkpointer.attach(to: writeConnection)
         reader = ReaderBox(readConnection)
         let cap = logCap
         writerBox = WriterBox(
             StoreWriter(connection: writeConnection, flushInterval: flushInterval, logCap: cap) { connection, activity in
                 try TaskStore.flush(activity, into: connection, logCap: cap)
-            })
+            },
+            checkpointer)
     }
 
     /// Opens an existing database read-only, for the CLI when no host runs.
@@ -64,7 +76,10 @@ public final class TaskStore: Sendable {
     }
 
     /// Flushes buffered activity and stops the writer. Further writes fail with `shuttingDown`.
-    public func close() { writerBox?.writer.close() }
+    public func close() {
+        writerBox?.writer.close()
+        writerBox?.checkpointer.close()
+    }
 
     var writer: StoreWriter {
         get throws(TaskHostError) {

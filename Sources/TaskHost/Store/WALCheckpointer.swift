@@ -1,0 +1,115 @@
+import CSQLite
+import Foundation
+
+/// Runs WAL checkpoints on a thread and connection of its own.
+///
+/// SQLite's automatic checkpoint runs inside whichever commit pushes the WAL over its limit, so
+/// about one submit in a hundred paid for a checkpoint's fsyncs (milliseconds) in its reply. A
+/// passive checkpoint on another connection never blocks the writer, so commits stay short.
+///
+/// A WAL is only reused once a checkpoint has copied all of it, which a background checkpoint
+/// never manages while writes keep arriving; so past `hardLimitPages` (a sustained burst) the
+/// writer checkpoints inline, as SQLite would, but four times less often and mostly with the
+/// copying already done.
+final class WALCheckpointer: @unchecked Sendable {
+    // `walPages`, `checkpointing` and `stopping` are only touched with `condition` locked;
+    // `connection` only by the checkpoint thread.
+    private let condition = NSCondition()
+    private var walPages = 0
+    /// A checkpoint runs (background or inline): SQLite refuses a second one at the same time.
+    private var checkpointing = false
+    private var stopping = false
+    private let stopped = DispatchSemaphore(value: 0)
+    private let connection: SQLiteConnection
+    /// WAL size, in pages, that triggers a checkpoint (SQLite's own default is 1,000).
+    let thresholdPages: Int
+    /// WAL size, in pages, past which the writer checkpoints inline.
+    var hardLimitPages: Int { thresholdPages * 4 }
+
+    /// Opens a checkpoint connection to `path` and starts the checkpoint thread.
+    init(path: String, durability: StoreDurability, thresholdPages: Int = 1000) throws(SQLiteError) {
+        connection = try SQLiteConnection(path: path, create: false)
+        try connection.execute("PRAGMA busy_timeout = 5000; PRAGMA synchronous = \(durability.synchronousPragma)")
+        self.thresholdPages = thresholdPages
+        let thread = Thread { [self] in checkpointLoop() }
+        thread.name = "taskhost-store-checkpoint"
+        thread.start()
+    }
+
+    /// Takes over checkpointing for `writer`: its automatic checkpoint is replaced by a hook that
+    /// wakes this thread once the WAL has grown past `thresholdPages`.
+    func attach(to writer: SQLiteConnection) {
+        writer.setWALHook(owner: self) { context, database, _, pages in
+            guard let context else { return SQLITE_OK }
+            let checkpointer = Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue()
+            if checkpointer.walGrew(to: Int(pages)), let database {
+                // Between transactions on the writer's own connection, as SQLite's automatic checkpoint
+                // does. FULL waits for a background checkpoint in progress, then copies the rest: no
+                // frame can arrive meanwhile, so the next transaction starts the WAL over.
+                _ = sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_FULL, nil, nil)
+                checkpointer.inlineCheckpointEnded()
+            }
+            return SQLITE_OK
+        }
+    }
+
+    /// Ends the checkpoint thread after a last checkpoint.
+    func close() {
+        condition.lock()
+        let already = stopping
+        stopping = true
+        condition.broadcast()
+        condition.unlock()
+        if !already { stopped.wait() }
+    }
+
+    /// Notes the WAL size after a commit; returns whether the writer must checkpoint inline (then
+    /// a background checkpoint in progress has ended, and none starts until `inlineCheckpointEnded`).
+    private func walGrew(to pages: Int) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        walPages = pages
+        guard pages >= hardLimitPages else {
+            if pages >= thresholdPages { condition.broadcast() }
+            return false
+        }
+        while checkpointing { condition.wait() }
+        checkpointing = true
+        walPages = 0
+        return true
+    }
+
+    private func inlineCheckpointEnded() {
+        condition.lock()
+        checkpointing = false
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func checkpointLoop() {
+        condition.lock()
+        while true {
+            while !stopping && (walPages < thresholdPages || checkpointing) { condition.wait() }
+            while checkpointing { condition.wait() }
+            walPages = 0
+            checkpointing = true
+            let last = stopping
+            condition.unlock()
+            checkpoint()
+            condition.lock()
+            checkpointing = false
+            condition.broadcast()
+            if last { break }
+        }
+        condition.unlock()
+        stopped.signal()
+    }
+
+    private func checkpoint() {
+        var walFrames: Int32 = 0
+        var copied: Int32 = 0
+        // PASSIVE: copy what no reader still needs; never wait for, or block, the writer. A busy
+        // or failed checkpoint is retried at the next threshold; the WAL stays correct meanwhile.
+        _ = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, &walFrames, &copied)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import Logging
+import TaskHost
+import Testing
+
+@Suite("WAL checkpoints run off the commit path")
+struct WALCheckpointTests {
+    @Test("thousands of commits: the checkpoint thread keeps the WAL bounded and every task is in the database")
+    func checkpointThreadBoundsTheWAL() throws {
+        let files = try LoaderFixture()
+        try files.add("Sleep")
+        files.loader.scan()
+        let path = files.home.appendingPathComponent("taskhost.db").path
+        // The writer's automatic checkpoint is replaced by the hook: without the checkpoint thread
+        // the WAL would hold every frame of these commits (several pages each, tens of MB).
+        let store = try TaskStore(path: path, checkpointPages: 64)
+        var logger = Logger(label: "test.checkpoint")
+        logger.logLevel = .critical
+        let manager = TaskManager(store: store, registry: files.registry, logger: logger)
+        try manager.start()
+        let submits = 3000
+        var largestWAL = 0
+        for index in 0..<submits {
+            _ = try manager.submit(type: "sleep", parameters: [:], options: SubmitOptions(delaySeconds: 86_400), actor: "test")
+            if index % 100 == 0 { largestWAL = max(largestWAL, Self.size(of: path + "-wal")) }
+        }
+        manager.shutdown(grace: .seconds(2))
+
+        #expect(largestWAL > 0, "the database is not in WAL mode")
+        #expect(largestWAL < 4 << 20, "WAL grew to \(largestWAL) bytes: checkpoints are not running")
+        let reopened = try TaskStore(readOnlyPath: path)
+        #expect(try reopened.countsByStatus()[.pending] == submits)
+    }
+
+    static func size(of file: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
+    }
+}
