@@ -16,6 +16,9 @@ final class WALCheckpointer: @unchecked Sendable {
     // `connection` only by the checkpoint thread.
     private let condition = NSCondition()
     private var walPages = 0
+    /// WAL size when the last checkpoint started: the next one waits for `thresholdPages` more,
+    /// so a WAL a burst keeps from restarting is not checkpointed (and fsynced) after every commit.
+    private var checkpointedAt = 0
     /// A checkpoint runs (background or inline): SQLite refuses a second one at the same time.
     private var checkpointing = false
     private var stopping = false
@@ -68,14 +71,16 @@ final class WALCheckpointer: @unchecked Sendable {
     private func walGrew(to pages: Int) -> Bool {
         condition.lock()
         defer { condition.unlock() }
+        if pages < checkpointedAt { checkpointedAt = 0 }  // the WAL started over
         walPages = pages
+        guard pages >= checkpointedAt + thresholdPages else { return false }
         guard pages >= hardLimitPages else {
-            if pages >= thresholdPages { condition.broadcast() }
+            condition.broadcast()
             return false
         }
         while checkpointing { condition.wait() }
         checkpointing = true
-        walPages = 0
+        checkpointedAt = pages
         return true
     }
 
@@ -89,9 +94,9 @@ final class WALCheckpointer: @unchecked Sendable {
     private func checkpointLoop() {
         condition.lock()
         while true {
-            while !stopping && (walPages < thresholdPages || checkpointing) { condition.wait() }
+            while !stopping && (walPages < checkpointedAt + thresholdPages || checkpointing) { condition.wait() }
             while checkpointing { condition.wait() }
-            walPages = 0
+            checkpointedAt = walPages
             checkpointing = true
             let last = stopping
             condition.unlock()
