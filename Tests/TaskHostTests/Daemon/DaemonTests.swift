@@ -152,7 +152,10 @@ struct DaemonTests {
         daemon.signal(SIGKILL)
         let again = try daemon.restarted()
         #expect(again.banner.contains("(durability: power)"))
-        for id in ids { #expect(try again.cli("show", id).stdout.contains("status      pending")) }
+        for id in ids {
+            let shown = try again.cli("show", id)
+            #expect(shown.stdout.contains("status      pending"), "show \(id) → exit \(shown.status)\n\(shown.stdout)\n\(shown.stderr)")
+        }
 
         let refused = try runCommand(
             BuildProducts.taskhost.path, ["serve", "--home", daemon.home.path, "--durability", "fast"])
