@@ -41,11 +41,23 @@ extension ControlAPI {
                 try await blocking { try manager.task(prefix).id }
             }
             let stream = manager.subscribe()
+            // For one task, its state now comes first: subscribed before reading it, nothing can
+            // fall between, so a follower never waits for an end that happened before it came.
+            let snapshot = try await only.asyncMap { id in
+                try await blocking { () throws -> TaskEvent in
+                    let task = try manager.task(id)
+                    return .status(taskID: task.id, status: task.status, attempt: task.attempt)
+                }
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                 body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: ": taskhost events\n\n"))
                     let encoder = APICoding.encoder
+                    if let snapshot {
+                        let json = String(decoding: try encoder.encode(EventPayload(snapshot)), as: UTF8.self)
+                        try await writer.write(ByteBuffer(string: "event: status\ndata: \(json)\n\n"))
+                    }
                     for await event in stream where only == nil || event.taskID == only {
                         let payload = EventPayload(event)
                         let json = String(decoding: try encoder.encode(payload), as: UTF8.self)

@@ -45,13 +45,14 @@ struct ControlClient: Sendable {
             head.headers.add(name: "Host", value: "taskhost")
             head.headers.add(name: "Connection", value: "close")
             head.headers.add(name: "X-Taskhost-Actor", value: actor)
-            if let json {
-                head.headers.add(name: "Content-Type", value: "application/json")
-                head.headers.add(name: "Content-Length", value: String(json.count))
-            }
-            try await outbound.write(.head(head))
-            if let json { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: json)))) }
-            try await outbound.write(.end(nil))
+            if json != nil { head.headers.add(name: "Content-Type", value: "application/json") }
+            head.headers.add(name: "Content-Length", value: String(json?.count ?? 0))
+            // One write, one flush: the server may answer a GET and close as soon as it has the
+            // head, and a separately written end would then fail with "I/O on closed channel".
+            var parts: [HTTPClientRequestPart] = [.head(head)]
+            if let json { parts.append(.body(.byteBuffer(ByteBuffer(bytes: json)))) }
+            parts.append(.end(nil))
+            try await outbound.write(contentsOf: parts)
             var status = 0
             for try await part in inbound {
                 switch part {

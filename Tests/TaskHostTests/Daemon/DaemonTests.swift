@@ -133,7 +133,8 @@ struct DaemonTests {
 
         let again = try daemon.restarted()
         #expect(again.banner.contains("restored  1 interrupted, 0 requeued, 1 paused, 0 pending"))
-        #expect(try again.cli("show", cut).stdout.contains("status      interrupted"))
+        let shownCut = try again.cli("show", cut)
+        #expect(shownCut.stdout.contains("status      interrupted"), "show → exit \(shownCut.status)\n\(shownCut.stdout)\n\(shownCut.stderr)")
         #expect(try again.cli("show", paused).stdout.contains("status      paused"))
         #expect(try again.cli("resume", cut).status == 0)
         #expect(FixturePolling.eventually { (try? again.cli("show", cut).stdout.contains("status      running")) ?? false })
