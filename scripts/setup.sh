@@ -2,7 +2,8 @@
 # Installs what a fresh machine lacks to build taskhost (Debian/Ubuntu; Swift itself must be on PATH).
 set -euo pipefail
 need=()
-for package in libsqlite3-dev sqlite3 gcc; do
+# python3: the benchmark harness controllers (Benchmarks/run-peers.sh, smoke-run by CI).
+for package in libsqlite3-dev sqlite3 gcc python3; do
   dpkg -s "$package" >/dev/null 2>&1 || need+=("$package")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -94,8 +94,7 @@ final class WALCheckpointer: @unchecked Sendable {
     private func checkpointLoop() {
         condition.lock()
         while true {
-            while !stopping && (walPages < checkpointedAt + thresholdPages || checkpointing) { condition.wait() }
-            while checkpointing { condition.wait() }
+            while checkpointing || (!stopping && walPages < checkpointedAt + thresholdPages) { condition.wait() }
             checkpointedAt = walPages
             checkpointing = true
             let last = stopping

@@ -37,31 +37,23 @@ extension ControlAPI {
     func addStreamRoutes(to group: RouterGroup<BasicRequestContext>) {
         // Server-Sent Events of state and progress changes; `?task=ID` for one task. Ends at shutdown.
         group.get("events") { request, _ in
-            let only = try await request.uri.queryParameters.get("task").asyncMap { prefix in
-                try await blocking { try manager.task(prefix).id }
-            }
             let stream = manager.subscribe()
-            // For one task, its state now comes first: subscribed before reading it, nothing can
-            // fall between, so a follower never waits for an end that happened before it came.
-            let snapshot = try await only.asyncMap { id in
+            // For one task, its state now comes first: read after subscribing, so nothing falls
+            // between and a follower never waits for an end that happened before it came.
+            let snapshot = try await request.uri.queryParameters.get("task").asyncMap { prefix in
                 try await blocking { () throws -> TaskEvent in
-                    let task = try manager.task(id)
+                    let task = try manager.task(prefix)
                     return .status(taskID: task.id, status: task.status, attempt: task.attempt)
                 }
             }
+            let only = snapshot?.taskID
             return Response(
                 status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                 body: ResponseBody { writer in
                     try await writer.write(ByteBuffer(string: ": taskhost events\n\n"))
-                    let encoder = APICoding.encoder
-                    if let snapshot {
-                        let json = String(decoding: try encoder.encode(EventPayload(snapshot)), as: UTF8.self)
-                        try await writer.write(ByteBuffer(string: "event: status\ndata: \(json)\n\n"))
-                    }
+                    if let snapshot { try await writer.write(Self.serverSentEvent(snapshot)) }
                     for await event in stream where only == nil || event.taskID == only {
-                        let payload = EventPayload(event)
-                        let json = String(decoding: try encoder.encode(payload), as: UTF8.self)
-                        try await writer.write(ByteBuffer(string: "event: \(payload.kind)\ndata: \(json)\n\n"))
+                        try await writer.write(Self.serverSentEvent(event))
                     }
                     try await writer.finish(nil)
                 })
@@ -84,6 +76,13 @@ extension ControlAPI {
                     try await writer.finish(nil)
                 })
         }
+    }
+
+    /// One event as a Server-Sent Events frame.
+    private static func serverSentEvent(_ event: TaskEvent) throws -> ByteBuffer {
+        let payload = EventPayload(event)
+        let json = String(decoding: try APICoding.encoder.encode(payload), as: UTF8.self)
+        return ByteBuffer(string: "event: \(payload.kind)\ndata: \(json)\n\n")
     }
 
     private func followLogs(_ id: String, after start: Int64, writer: inout any ResponseBodyWriter) async throws {
