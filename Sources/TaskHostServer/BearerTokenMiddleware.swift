@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// Requires `Authorization: Bearer <token>` (the TCP listener; the Unix socket relies on its 0600 mode).
@@ -8,7 +9,11 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             throw APIError(.unauthorized, code: "missing_token", message: "send Authorization: Bearer <token>; the token is in <home>/token")
         }
-        guard header.hasPrefix("Bearer "), constantTimeEquals(String(header.dropFirst(7)), token) else {
+        // The scheme is case-insensitive (RFC 9110 §11.1): "bearer" and "BEARER" work too.
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer",
+            constantTimeEquals(parts[1].trimmingCharacters(in: .whitespaces), token)
+        else {
             throw APIError(.unauthorized, code: "wrong_token", message: "the bearer token is wrong; it is in <home>/token")
         }
         return try await next(request, context)

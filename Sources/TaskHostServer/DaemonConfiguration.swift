@@ -19,13 +19,18 @@ public struct DaemonConfiguration: Sendable {
     public var retentionSeconds: Double?
     /// What an acknowledged change survives: a host crash (default) or also a power cut.
     public var durability: StoreDurability
+    /// Size limits on results, parameters, tags and log lines.
+    public var limits: TaskLimits
+    /// The `taskhost` binary that probes new plugin images in a child (nil: no probe).
+    public var probeExecutable: String? = PluginLoaderConfiguration.currentExecutable
 
     /// Creates a configuration with the defaults of `taskhost serve`.
     public init(
         paths: HostPaths, workers: Int = 4, http: (host: String, port: Int)? = nil, allowNonLoopback: Bool = false,
         shutdownGrace: Duration = .seconds(10), allowInsecurePlugins: Bool = false, retentionSeconds: Double? = nil,
-        durability: StoreDurability = .process
+        durability: StoreDurability = .process, limits: TaskLimits = TaskLimits()
     ) {
+        self.limits = limits
         self.paths = paths
         self.workers = workers
         self.http = http
@@ -52,6 +57,15 @@ public struct DaemonStartup: Sendable {
     public let recovery: RecoveryReport
     /// The TCP listener's token, if one listens.
     public let token: String?
+    /// The TCP port actually bound (differs from the configured one for port 0).
+    public let httpPort: Int?
+
+    /// The TCP listener's URL, with an IPv6 address in brackets.
+    public var httpURL: String? {
+        guard let http = configuration.http else { return nil }
+        let host = http.host.contains(":") ? "[\(http.host)]" : http.host
+        return "http://\(host):\(httpPort ?? http.port)/v1"
+    }
 }
 
 /// Why the daemon could not start.

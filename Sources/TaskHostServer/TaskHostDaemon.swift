@@ -12,7 +12,7 @@ public enum TaskHostDaemon {
     public static func run(
         _ configuration: DaemonConfiguration, logger: Logger, onReady: @escaping @Sendable (DaemonStartup) -> Void
     ) async throws {
-        if let http = configuration.http, !configuration.allowNonLoopback, !isLoopback(http.host) {
+        if let http = configuration.http, !configuration.allowNonLoopback, !LoopbackAddress.isLoopback(http.host) {
             throw DaemonError.nonLoopbackAddress(http.host)
         }
         let paths = configuration.paths
@@ -24,7 +24,8 @@ public enum TaskHostDaemon {
         let loader = PluginLoader(
             configuration: PluginLoaderConfiguration(
                 pluginsDirectory: paths.pluginsDirectory, imageCacheDirectory: paths.imageCache,
-                allowInsecurePermissions: configuration.allowInsecurePlugins),
+                allowInsecurePermissions: configuration.allowInsecurePlugins, probeExecutable: configuration.probeExecutable,
+                removeStaleImages: true),
             logger: logger)
         let scan = loader.scan()
         let watcher = PluginDirectoryWatcher(loader: loader, logger: logger)
@@ -34,7 +35,8 @@ public enum TaskHostDaemon {
         do { store = try TaskStore(path: paths.database.path, durability: configuration.durability) } catch { throw DaemonError.store(error) }
         let manager = TaskManager(
             store: store, registry: loader.registry,
-            configuration: TaskManagerConfiguration(maxRunning: configuration.workers, retentionSeconds: configuration.retentionSeconds),
+            configuration: TaskManagerConfiguration(
+                maxRunning: configuration.workers, retentionSeconds: configuration.retentionSeconds, limits: configuration.limits),
             logger: logger)
         let recovery: RecoveryReport
         do { recovery = try manager.start() } catch { throw DaemonError.store(error) }
@@ -43,13 +45,16 @@ public enum TaskHostDaemon {
         let socket = paths.controlSocket.path
         unlink(socket)  // stale: we hold the home's lock
         let token = try configuration.http.map { _ in try loadOrCreateToken(configuration.tokenFile) }
-        let startup = DaemonStartup(configuration: configuration, plugins: scan, recovery: recovery, token: token)
+        // Ready once every listener is bound: the banner then shows the TCP port actually bound (for port 0).
+        let readiness = ListenerReadiness(expecting: configuration.http == nil ? 1 : 2) { port in
+            onReady(DaemonStartup(configuration: configuration, plugins: scan, recovery: recovery, token: token, httpPort: port))
+        }
         let unixApp = Application(
             router: api.router(),
             configuration: ApplicationConfiguration(address: .unixDomainSocket(path: socket), serverName: "taskhost"),
             onServerRunning: { _ in
                 chmod(socket, 0o600)
-                onReady(startup)
+                readiness.ready(port: nil)
             },
             logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
@@ -63,6 +68,7 @@ public enum TaskHostDaemon {
             let tcpApp = Application(
                 router: api.router(requiringToken: token),
                 configuration: ApplicationConfiguration(address: .hostname(http.host, port: http.port), serverName: "taskhost"),
+                onServerRunning: { channel in readiness.ready(port: channel.localAddress?.port ?? http.port) },
                 logger: logger)
             services.append(.init(service: tcpApp))
         }
@@ -72,10 +78,6 @@ public enum TaskHostDaemon {
         try await group.run()
         withExtendedLifetime(lock) {}
         unlink(socket)
-    }
-
-    static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// The TCP listener's bearer token: kept in `<home>/token` (0600), made on first use.
@@ -90,5 +92,27 @@ public enum TaskHostDaemon {
         try Data((token + "\n").utf8).write(to: file, options: .atomic)
         chmod(file.path, 0o600)
         return token
+    }
+}
+
+/// Calls `onAllReady` once every listener reported, with the TCP port that was bound.
+final class ListenerReadiness: @unchecked Sendable {
+    private let lock = NSLock()
+    private var remaining: Int
+    private var port: Int?
+    private let onAllReady: @Sendable (Int?) -> Void
+
+    init(expecting count: Int, onAllReady: @escaping @Sendable (Int?) -> Void) {
+        remaining = count
+        self.onAllReady = onAllReady
+    }
+
+    func ready(port: Int?) {
+        let done: (Bool, Int?) = lock.withLock {
+            if let port { self.port = port }
+            remaining -= 1
+            return (remaining == 0, self.port)
+        }
+        if done.0 { onAllReady(done.1) }
     }
 }

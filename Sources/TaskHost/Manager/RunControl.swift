@@ -34,12 +34,18 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
 
     private let buffer: ActivityBuffer
     private let events: EventHub
+    private let limits: TaskLimits
     private let reachedPause: @Sendable (RunControl) -> Void
+    private let onUndecodableState: @Sendable (RunControl, String) -> Void
+    private var reportedUndecodableState = false
 
     init(
-        taskID: String, attempt: Int, savedState: Data?, buffer: ActivityBuffer, events: EventHub,
-        reachedPause: @escaping @Sendable (RunControl) -> Void
+        taskID: String, attempt: Int, savedState: Data?, buffer: ActivityBuffer, events: EventHub, limits: TaskLimits,
+        reachedPause: @escaping @Sendable (RunControl) -> Void,
+        onUndecodableState: @escaping @Sendable (RunControl, String) -> Void
     ) {
+        self.limits = limits
+        self.onUndecodableState = onUndecodableState
         self.taskID = taskID
         self.attempt = attempt
         self.latestState = savedState
@@ -111,7 +117,7 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
         if publish { events.publish(.progress(taskID: taskID, progress: progress)) }
     }
 
-    func log(_ level: LogLevel, _ message: String) { buffer.log(taskID, level, message) }
+    func log(_ level: LogLevel, _ message: String) { buffer.log(taskID, level, limits.clippedLogLine(message)) }
 
     func saveState(_ data: Data) throws {
         locked { latestState = data }
@@ -119,6 +125,17 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
     }
 
     func savedStateData() -> Data? { locked { latestState } }
+
+    func savedStateUndecodable(_ reason: String) {
+        let first = locked {
+            defer { reportedUndecodableState = true }
+            return !reportedUndecodableState
+        }
+        guard first else { return }
+        let message = "the saved state could not be decoded, so this attempt started fresh: \(reason.clippedForMessage(limit: 500))"
+        buffer.log(taskID, .warning, message)
+        onUndecodableState(self, message)
+    }
 
     private func locked<Result>(_ body: () -> Result) -> Result {
         condition.lock()

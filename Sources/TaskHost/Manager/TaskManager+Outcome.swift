@@ -18,6 +18,8 @@ extension TaskManager {
         var update = TaskUpdate(taskID)
         update.set("stop_requested", .integer(0))
         update.set("pause_requested", .integer(0))
+        // The attempt ended with the host alive: the crash-loop count starts again.
+        update.set("host_deaths", .integer(0))
 
         switch outcome {
         case .finished(let json):
@@ -60,14 +62,16 @@ extension TaskManager {
     }
 
     /// A failed attempt: back to pending after the backoff while retries are left, else failed.
-    private func fail(_ task: LiveTask, message: String, errorType: String, update: inout TaskUpdate, now: Double) {
+    private func fail(_ task: LiveTask, message fullMessage: String, errorType: String, update: inout TaskUpdate, now: Double) {
+        // A plugin's error text is not trusted to be small.
+        let message = configuration.limits.clippedLogLine(fullMessage)
         update.set("error_message", .text(message))
         update.set("error_type", .text(errorType))
         update.set("error_attempt", .integer(Int64(task.attempt)))
         update.attemptEnded = (task.attempt, now, "failed", message)
         if task.retriesUsed < task.maxRetries {
             task.retriesUsed += 1
-            let runAt = now + task.backoff.delay(beforeRetry: task.retriesUsed)
+            let runAt = now + TimeBounds.clampedDuration(task.backoff.delay(beforeRetry: task.retriesUsed))
             task.status = .pending
             task.runAt = runAt
             update.status(.pending)

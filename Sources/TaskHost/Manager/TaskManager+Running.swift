@@ -28,17 +28,20 @@ extension TaskManager {
         }
         guard let buffer = store.activity else { return }
         let control = RunControl(
-            taskID: taskID, attempt: attempt, savedState: savedState, buffer: buffer, events: events
-        ) { [weak self] control in self?.threadReachedPause(control) }
+            taskID: taskID, attempt: attempt, savedState: savedState, buffer: buffer, events: events,
+            limits: configuration.limits
+        ) { [weak self] control in self?.threadReachedPause(control) } onUndecodableState: { [weak self] control, message in
+            self?.savedStateUndecodable(control, message: message)
+        }
         guard attach(control) else { return }
         let context = TaskContext(taskID: taskID, attempt: attempt, parameters: parameters, backend: control)
-        let outcome = Self.execute(type, parameters: parameters, context: context, control: control)
+        let outcome = Self.execute(type, parameters: parameters, context: context, control: control, limits: configuration.limits)
         finishAttempt(taskID: taskID, attempt: attempt, control: control, outcome: outcome)
     }
 
     /// Runs the hooks of one attempt and classifies how it ended.
     private static func execute(
-        _ type: any BaseTask.Type, parameters: TaskParameters, context: TaskContext, control: RunControl
+        _ type: any BaseTask.Type, parameters: TaskParameters, context: TaskContext, control: RunControl, limits: TaskLimits
     ) -> AttemptOutcome {
         var task: any BaseTask
         do {
@@ -50,7 +53,15 @@ extension TaskManager {
         do {
             try task.pre(context: context)
             let output = try task.run(context: context)
-            outcome = .finished(resultJSON: encodeResult(output))
+            let json = encodeResult(output)
+            if json.utf8.count > limits.maxResultBytes {
+                outcome = .failed(
+                    message: "the result is \(ByteCount.text(json.utf8.count)) as JSON, over the \(ByteCount.text(limits.maxResultBytes)) limit "
+                        + "(serve --max-result); write large output to a file and return its path",
+                    errorType: "ResultTooLarge")
+            } else {
+                outcome = .finished(resultJSON: json)
+            }
         } catch is TaskStopped {
             outcome = .stopped(control.requestedStop ?? .user)
         } catch {

@@ -13,7 +13,8 @@ extension TaskManager {
             let nextDeadline = enforceTimeouts(now: now)
             let wake = [nextRunAt, nextDeadline].compactMap { $0 }.min()
             if let wake {
-                _ = lock.wait(until: Date(timeIntervalSince1970: max(wake, now + 0.001)))
+                // Clamped: a far-future run time or deadline must never reach Foundation's timed wait.
+                _ = lock.wait(until: TimeBounds.waitDeadline(wake, now: now))
             } else {
                 lock.wait()
             }
@@ -37,7 +38,7 @@ extension TaskManager {
                 }
                 continue
             }
-            if let limit = type.settings.maxConcurrentRuns, state.runningByType[task.type, default: 0] >= limit {
+            if let limit = type.settings.sanitized().maxConcurrentRuns, state.runningByType[task.type, default: 0] >= limit {
                 state.blocked[task.type, default: []].append(entry)
                 continue
             }
@@ -103,6 +104,7 @@ extension TaskManager {
         update.set("waiting_reason", .null)
         update.set("stop_requested", .integer(0))
         update.set("pause_requested", .integer(0))
+        update.set("notice", .null)
         update.attemptStarted = (attempt, now)
         return update
     }
@@ -121,6 +123,15 @@ extension TaskManager {
             }
         }
         return nearest
+    }
+
+    /// Called by a task's thread when its saved state did not decode: the attempt started fresh, and `show` and the audit say so.
+    func savedStateUndecodable(_ control: RunControl, message: String) {
+        var update = TaskUpdate(control.taskID)
+        update.set("notice", .text("attempt \(control.attempt): \(message)"))
+        update.audit = ("state_dropped", configuration.hostActor, message)
+        _ = try? store.enqueue(update)
+        logger.warning("saved state could not be decoded", metadata: ["task": "\(control.taskID)", "reason": "\(message)"])
     }
 
     /// Called by a task's thread when it blocked at a checkpoint after a pause request.

@@ -16,18 +16,23 @@ extension TaskManager {
         let typeName = request.type, input = request.parameters, options = request.options
         let type: any BaseTask.Type
         do { type = try registry.lookup(typeName) } catch { throw .typeLookup(error) }
-        try options.validate()
+        let now = Date()
+        try options.validate(now: now)
+        let tagProblems = configuration.limits.tagProblems(options.tags)
+        guard tagProblems.isEmpty else { throw .invalidOption("invalid options: " + tagProblems.joined(separator: "; ")) }
         let parameters: TaskParameters
         do {
             parameters = try type.parameters.validate(input, typeName: typeName)
+            if let problem = configuration.limits.parameterProblem(parameters) {
+                throw ParameterValidationError(typeName: typeName, problems: [problem])
+            }
             _ = try type.init(parameters: parameters)
         } catch let error as ParameterValidationError {
             throw .invalidParameters(error)
         } catch {
-            throw .invalidParameters(ParameterValidationError(typeName: typeName, problems: ["\(error)"]))
+            throw .invalidParameters(ParameterValidationError(typeName: typeName, problems: ["\(error)".clippedForMessage]))
         }
-        let settings = type.settings
-        let now = Date()
+        let settings = type.settings.sanitized()
         let runAt = options.runAt ?? options.delaySeconds.map { now.addingTimeInterval($0) }
         // A task that can start at once is inserted already running: one commit, not two.
         lock.lock()

@@ -38,8 +38,8 @@ public final class TaskManager: @unchecked Sendable {
     @discardableResult
     public func start() throws(TaskHostError) -> RecoveryReport {
         let report = try store.recoverAfterCrash()
-        let tasks = try store.loadSchedulable()
         let now = Date().timeIntervalSince1970
+        let tasks = try failInvalidRows(store.loadSchedulable(), now: now)
         lock.lock()
         for row in tasks {
             let task = LiveTask(row)
@@ -76,9 +76,11 @@ public final class TaskManager: @unchecked Sendable {
             state.requestStop(task, .shutdown)
         }
         lock.broadcast()
-        let deadline = Date().addingTimeInterval(grace.seconds)
+        let deadline = Date().timeIntervalSince1970 + TimeBounds.clampedDuration(grace.seconds)
         while !state.withThread.isEmpty {
-            if !lock.wait(until: deadline) { break }
+            let now = Date().timeIntervalSince1970
+            if now >= deadline { break }
+            _ = lock.wait(until: TimeBounds.waitDeadline(deadline, now: now))
         }
         let stragglers = state.withThread.values.filter { $0.status == .running }
         var tickets: [StoreWriter.Ticket] = []

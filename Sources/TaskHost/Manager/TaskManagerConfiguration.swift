@@ -6,11 +6,14 @@ public struct TaskManagerConfiguration: Sendable {
     public var retentionSeconds: Double?
     /// The actor recorded in the audit log for actions the host takes itself.
     public var hostActor: String
+    /// Size limits on results, parameters, tags and log lines.
+    public var limits: TaskLimits
 
     /// Creates a configuration; by default 4 tasks run at once and nothing is pruned.
-    public init(maxRunning: Int = 4, retentionSeconds: Double? = nil, hostActor: String = "host") {
+    public init(maxRunning: Int = 4, retentionSeconds: Double? = nil, hostActor: String = "host", limits: TaskLimits = TaskLimits()) {
         self.maxRunning = max(1, maxRunning)
         self.retentionSeconds = retentionSeconds
         self.hostActor = hostActor
+        self.limits = limits
     }
 }

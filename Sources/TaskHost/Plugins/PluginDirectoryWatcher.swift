@@ -68,6 +68,8 @@ public final class PluginDirectoryWatcher: Sendable {
                 dirty = false
                 logger.info("plugins directory changed; rescanning")
                 let report = loader.scan()
+                // A file still being written is looked at again once the directory is quiet.
+                if report.rejected.contains(where: { $0.code == PluginRejection.stillChanging(seconds: 0).code }) { dirty = true }
                 logger.info(
                     "rescan done",
                     metadata: ["loaded": "\(report.loaded.count)", "rejected": "\(report.rejected.count)", "removed": "\(report.removed.count)"])

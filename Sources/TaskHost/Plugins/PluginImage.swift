@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 
 /// Opens plugin files from private, content-addressed copies.
 ///
@@ -10,10 +11,8 @@ import Foundation
 struct PluginImageCache: Sendable {
     let directory: URL
 
-    /// Reads `file`, returns its SHA-256 hex and the path of its private copy (made if missing).
-    func privateCopy(of file: URL) throws(PluginRejection) -> (hash: String, path: String) {
-        let bytes: Data
-        do { bytes = try Data(contentsOf: file) } catch { throw .unreadable(error.localizedDescription) }
+    /// Returns the SHA-256 hex of `bytes` and the path of their private copy (made if missing).
+    func privateCopy(of bytes: Data) throws(PluginRejection) -> (hash: String, path: String) {
         let hash = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let target = directory.appendingPathComponent("\(hash).so")
         if FileManager.default.fileExists(atPath: target.path) { return (hash, target.path) }
@@ -35,6 +34,25 @@ struct PluginImageCache: Sendable {
             throw .cacheFailed("\(directory.path): \(error.localizedDescription)")
         }
         return (hash, target.path)
+    }
+
+    /// Deletes copies (and probe markers) whose hash is not in `keep`, and leftover temporary
+    /// files older than a minute. Deleting a mapped image is safe: the mapping keeps its inode.
+    func removeImages(except keep: Set<String>, logger: Logger) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names {
+            let path = directory.appendingPathComponent(name).path
+            let stale: Bool
+            if name.hasPrefix(".") && name.hasSuffix(".tmp") {
+                let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? Date()
+                stale = Date().timeIntervalSince(modified) > 60
+            } else if let hash = name.split(separator: ".").first, name.hasSuffix(".so") || name.hasSuffix(".so.ok") {
+                stale = !keep.contains(String(hash))
+            } else {
+                stale = false
+            }
+            if stale, unlink(path) == 0 { logger.debug("removed unused plugin image", metadata: ["file": "\(path)"]) }
+        }
     }
 
     /// `dlopen`s an image with `RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE`.

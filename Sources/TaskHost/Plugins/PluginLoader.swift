@@ -11,12 +11,33 @@ public struct PluginLoaderConfiguration: Sendable {
     public var imageCacheDirectory: URL
     /// Load files even if group/other-writable or owned by another user.
     public var allowInsecurePermissions: Bool
+    /// The `taskhost` binary, whose hidden `plugins probe` command loads each new image in a child
+    /// process first (nil: no probe; a crashing initialiser then takes this process down).
+    public var probeExecutable: String?
+    /// How long a probe may take before it counts as hung.
+    public var probeTimeoutSeconds: Double
+    /// A file changed less than this long ago is waited for until it holds still.
+    public var settleSeconds: Double
+    /// Delete private copies that no loaded plugin uses after each scan (the host's own cache only).
+    public var removeStaleImages: Bool
 
     /// Creates a configuration.
-    public init(pluginsDirectory: URL, imageCacheDirectory: URL, allowInsecurePermissions: Bool = false) {
+    public init(
+        pluginsDirectory: URL, imageCacheDirectory: URL, allowInsecurePermissions: Bool = false, probeExecutable: String? = nil,
+        probeTimeoutSeconds: Double = 10, settleSeconds: Double = 1, removeStaleImages: Bool = false
+    ) {
         self.pluginsDirectory = pluginsDirectory
         self.imageCacheDirectory = imageCacheDirectory
         self.allowInsecurePermissions = allowInsecurePermissions
+        self.probeExecutable = probeExecutable
+        self.probeTimeoutSeconds = probeTimeoutSeconds
+        self.settleSeconds = settleSeconds
+        self.removeStaleImages = removeStaleImages
+    }
+
+    /// This program's own executable, for `probeExecutable` when this program is `taskhost`.
+    public static var currentExecutable: String? {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
     }
 }
 
@@ -89,11 +110,17 @@ public final class PluginLoader: Sendable {
             registry.withdraw(file: path)
             logger.notice("plugin file removed; its types refuse new tasks", metadata: ["file": "\(path)"])
         }
+        if configuration.removeStaleImages {
+            let inUse = known.withLock { known in
+                Set(known.values.compactMap { if case .loaded(let plugin, _) = $0 { plugin.contentHash } else { nil } })
+            }
+            PluginImageCache(directory: configuration.imageCacheDirectory).removeImages(except: inUse, logger: logger)
+        }
         return PluginScanReport(directory: directory.path, directoryProblem: nil, loaded: loaded, rejected: rejected, removed: removed)
     }
 
     private func examine(_ path: String, trust: PluginFileTrust) -> KnownFile {
-        let fingerprint = FileFingerprint(path: path)
+        var fingerprint = FileFingerprint(path: path)
         if let fingerprint, let previous = known.withLock({ $0[path] }) {
             switch previous {
             case .loaded(_, let seen) where seen == fingerprint: return previous
@@ -103,6 +130,7 @@ public final class PluginLoader: Sendable {
         }
         let outcome: KnownFile
         do {
+            fingerprint = try waitUntilStable(path, fingerprint)
             let plugin = try load(path, trust: trust)
             outcome = .loaded(plugin, fingerprint ?? FileFingerprint.unknown)
             logger.info(
@@ -113,7 +141,9 @@ public final class PluginLoader: Sendable {
                 ])
         } catch {
             let rejection = RejectedPlugin(file: path, rejection: error)
-            outcome = .rejected(rejection, fingerprint ?? FileFingerprint.unknown)
+            // A file that never held still is looked at again on the next scan, whatever its fingerprint.
+            let seen = error.code == PluginRejection.stillChanging(seconds: 0).code ? nil : fingerprint
+            outcome = .rejected(rejection, seen ?? FileFingerprint.unknown)
             logger.error("plugin rejected", metadata: ["file": "\(path)", "code": "\(rejection.code)", "reason": "\(rejection.message)"])
         }
         // A file whose new version was rejected keeps its old types registered: running work is untouched.
@@ -121,15 +151,48 @@ public final class PluginLoader: Sendable {
         return outcome
     }
 
+    /// Waits while `path` was modified within `settleSeconds` (a copy in progress), up to 10 s;
+    /// returns its fingerprint once it holds still.
+    private func waitUntilStable(_ path: String, _ first: FileFingerprint?) throws(PluginRejection) -> FileFingerprint? {
+        let settle = configuration.settleSeconds
+        let started = Date()
+        var current = first
+        while let fingerprint = current {
+            let age = Date().timeIntervalSince1970 - Double(fingerprint.modified) / 1e9
+            guard age < settle else { return fingerprint }
+            guard Date().timeIntervalSince(started) < 10 else { throw .stillChanging(seconds: 10) }
+            Thread.sleep(forTimeInterval: min(max(settle - age, 0.05), settle))
+            current = FileFingerprint(path: path)
+        }
+        return current
+    }
+
     private func load(_ path: String, trust: PluginFileTrust) throws(PluginRejection) -> LoadedPlugin {
         try trust.check(path, what: "plugin file")
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw .unreadable(error.localizedDescription) }
+        try ELFImageCheck.check(bytes)
         let cache = PluginImageCache(directory: configuration.imageCacheDirectory)
-        let (hash, imagePath) = try cache.privateCopy(of: URL(fileURLWithPath: path))
+        let (hash, imagePath) = try cache.privateCopy(of: bytes)
+        if let executable = configuration.probeExecutable {
+            try PluginProbe(executable: executable, timeout: configuration.probeTimeoutSeconds).check(image: imagePath)
+        }
+        let (handshake, types) = try Self.loadImage(imagePath, displayPath: path)
+        let infos = types.map { TaskTypeInfo($0, plugin: handshake.name, pluginVersion: handshake.version) }
+        try registry.commit(types, infos: infos, from: path)
+        return LoadedPlugin(
+            file: path, name: handshake.name, version: handshake.version, sdkVersion: handshake.sdkVersion,
+            contentHash: hash, types: infos)
+    }
+
+    /// `dlopen`s an image in this process, checks its handshake and runs its registration; what
+    /// both the host and the probe child do.
+    static func loadImage(_ imagePath: String, displayPath: String) throws(PluginRejection) -> (PluginHandshake, [any BaseTask.Type]) {
         let handle: UnsafeMutableRawPointer
         do {
             handle = try PluginImageCache.open(imagePath)
         } catch .loadFailed(let message) {
-            throw .loadFailed(dlerror: message.replacingOccurrences(of: imagePath, with: path))
+            throw .loadFailed(dlerror: message.replacingOccurrences(of: imagePath, with: displayPath))
         }
         let (handshake, descriptor) = try PluginHandshake.read(handle: handle)
         try PluginHandshake.checkSharedSDK(handle: handle)
@@ -138,15 +201,22 @@ public final class PluginLoader: Sendable {
         var seen = Set<String>()
         for type in types {
             let name = type.name
-            guard Self.isValidTypeName(name), seen.insert(name).inserted else {
+            guard isValidTypeName(name), seen.insert(name).inserted else {
                 throw .invalidTypeName("'\(name)' in plugin \(handshake.name)")
             }
         }
-        let infos = types.map { TaskTypeInfo($0, plugin: handshake.name, pluginVersion: handshake.version) }
-        try registry.commit(types, infos: infos, from: path)
-        return LoadedPlugin(
-            file: path, name: handshake.name, version: handshake.version, sdkVersion: handshake.sdkVersion,
-            contentHash: hash, types: infos)
+        return (handshake, types)
+    }
+
+    /// The hidden `taskhost plugins probe IMAGE`: loads the image in this (child) process; nil
+    /// when it loaded, else the refusal to print.
+    public static func probeInThisProcess(_ imagePath: String) -> (code: String, message: String)? {
+        do {
+            _ = try loadImage(imagePath, displayPath: imagePath)
+            return nil
+        } catch {
+            return (error.code, error.description)
+        }
     }
 
     /// Lowercase letters, digits and dashes, starting with a letter or digit, at most 64 characters.

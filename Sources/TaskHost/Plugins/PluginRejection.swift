@@ -31,6 +31,14 @@ public enum PluginRejection: Error, Sendable, Equatable, CustomStringConvertible
     case duplicateType(name: String, registeredBy: String)
     /// The host could not copy the file into its image cache.
     case cacheFailed(String)
+    /// Not an ELF shared library for this machine.
+    case invalidImage(String)
+    /// Shorter than its ELF headers say: still being copied, or truncated.
+    case incompleteImage(bytes: Int, expected: UInt64)
+    /// The file kept changing while the host waited for it to hold still.
+    case stillChanging(seconds: Int)
+    /// Loading it in a short-lived child process crashed, hung or failed.
+    case probeFailed(String)
 
     /// A stable, machine-readable code.
     public var code: String {
@@ -50,6 +58,10 @@ public enum PluginRejection: Error, Sendable, Equatable, CustomStringConvertible
         case .invalidTypeName: "invalid_type_name"
         case .duplicateType: "duplicate_type"
         case .cacheFailed: "cache_failed"
+        case .invalidImage: "invalid_image"
+        case .incompleteImage: "incomplete_image"
+        case .stillChanging: "file_changing"
+        case .probeFailed: "probe_failed"
         }
     }
 
@@ -86,6 +98,14 @@ public enum PluginRejection: Error, Sendable, Equatable, CustomStringConvertible
             "task type '\(name)' is already registered by \(other); rename one of them (the first loaded is kept)"
         case .cacheFailed(let detail):
             "could not copy the plugin into the host's image cache: \(detail)"
+        case .invalidImage(let detail):
+            "not a loadable plugin: \(detail); build it as a shared library (type: .dynamic) for this machine"
+        case .incompleteImage(let bytes, let expected):
+            "incomplete ELF image: \(ByteCount.grouped(bytes)) of \(ByteCount.grouped(Int(clamping: expected))) bytes (still being copied, or truncated); copy the whole file — it loads by itself once complete"
+        case .stillChanging(let seconds):
+            "the file kept changing for \(seconds) s; it is loaded once it holds still (copy to a temporary name and rename into place)"
+        case .probeFailed(let detail):
+            "\(detail); nothing of it was loaded into the host — fix the plugin and copy it again"
         }
     }
 }

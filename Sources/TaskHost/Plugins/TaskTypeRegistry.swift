@@ -20,7 +20,7 @@ public enum TaskTypeLookupError: Error, Sendable, Equatable, CustomStringConvert
     public var description: String {
         switch self {
         case .unknownType(let name, let known):
-            "unknown task type '\(name)'; known types: \(known.isEmpty ? "none (is plugins.d empty?)" : known.joined(separator: ", "))"
+            "unknown task type '\(name.clippedForMessage)'; known types: \(known.isEmpty ? "none (is plugins.d empty?)" : known.joined(separator: ", "))"
         case .typeUnavailable(let name, let file):
             "task type '\(name)' is no longer available: its plugin file \(file) was removed; put it back to start new tasks"
         }

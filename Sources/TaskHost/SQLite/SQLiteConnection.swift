@@ -65,6 +65,9 @@ final class SQLiteConnection {
     /// Runs `sql` with `bindings` and returns every row, decoded by `row`.
     func query<Row>(_ sql: String, _ bindings: [SQLiteValue] = [], row: (SQLiteStatement) throws -> Row) throws -> [Row] {
         let statement = try statement(sql)
+        // Reset on every path: a statement left on a row (a decode that threw) keeps its read
+        // transaction open, and every later read on this connection would see that old snapshot.
+        defer { statement.reset() }
         try statement.bind(bindings)
         var rows: [Row] = []
         while try statement.step() { rows.append(try row(statement)) }
@@ -75,6 +78,7 @@ final class SQLiteConnection {
     @discardableResult
     func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws(SQLiteError) -> Int {
         let statement = try statement(sql)
+        defer { statement.reset() }
         try statement.bind(bindings)
         while try statement.step() {}
         return Int(sqlite3_changes(handle))

@@ -20,6 +20,8 @@ final class ActivityBuffer: Sendable {
         var states: [String: Data] = [:]
         var logs: [LogLine] = []
         var logCounts: [String: Int] = [:]
+        /// Lines dropped before reaching the database (a task logging faster than the flush).
+        var logsDropped: [String: Int] = [:]
         var dirtySince: ContinuousClock.Instant?
 
         var isEmpty: Bool { progress.isEmpty && states.isEmpty && logs.isEmpty }
@@ -50,6 +52,7 @@ final class ActivityBuffer: Sendable {
             // A task logging in a tight loop keeps only its newest lines; the store caps the rest.
             if count >= logCapPerFlush, let oldest = contents.logs.firstIndex(where: { $0.taskID == taskID }) {
                 contents.logs.remove(at: oldest)
+                contents.logsDropped[taskID, default: 0] += 1
             } else {
                 contents.logCounts[taskID] = count + 1
             }

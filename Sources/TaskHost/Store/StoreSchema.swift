@@ -70,7 +70,14 @@ enum StoreSchema {
             actor TEXT NOT NULL,
             detail TEXT
         );
+        """,
+        // 2: how many log lines the cap dropped (shown in place), consecutive host deaths while a
+        // task ran (the crash-loop rule), and a note about the current attempt (saved state dropped).
         """
+        ALTER TABLE tasks ADD COLUMN logs_dropped INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE tasks ADD COLUMN host_deaths INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE tasks ADD COLUMN notice TEXT;
+        """,
     ]
 
     /// The schema version this build writes.

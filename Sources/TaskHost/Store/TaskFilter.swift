@@ -23,8 +23,8 @@ public struct TaskFilter: Sendable, Equatable {
 
 /// One page of `list`.
 public struct TaskPage: Sendable, Codable, Equatable {
-    /// The tasks, newest first.
-    public var tasks: [TaskRecord]
+    /// The tasks, newest first, without parameters and results (`record` / `show` has them).
+    public var tasks: [TaskSummary]
     /// Pass as `cursor` for the next page; nil when this was the last.
     public var nextCursor: Int64?
 }

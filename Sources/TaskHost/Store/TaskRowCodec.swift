@@ -7,11 +7,11 @@ enum TaskRowCodec {
         id, type, name, status, priority, parameters, tags, attempt, max_retries, retries_used, backoff_base,
         backoff_factor, backoff_cap, timeout, requeue_on_interrupt, idempotency_key, created_at, updated_at, run_at,
         started_at, finished_at, progress_completed, progress_total, progress_message, result, error_message,
-        error_type, error_attempt, stop_requested, pause_requested, waiting_reason
+        error_type, error_attempt, stop_requested, pause_requested, waiting_reason, notice
         """
 
     /// The number of columns in `columns` (an extra column selected after them has this index).
-    static let columnCount: Int32 = 31
+    static let columnCount: Int32 = 32
 
     static func decode(_ row: SQLiteStatement) throws -> TaskRecord {
         let decoder = JSONDecoder()
@@ -46,6 +46,32 @@ enum TaskRowCodec {
             error: error,
             stopRequested: row.int64(28) != 0,
             pauseRequested: row.int64(29) != 0,
-            waitingReason: row.optionalText(30))
+            waitingReason: row.optionalText(30),
+            notice: row.optionalText(31))
+    }
+
+    /// The columns of a `TaskSummary`, in `decodeSummary`'s order.
+    static let summaryColumns = """
+        id, type, name, status, priority, tags, attempt, max_retries, retries_used, created_at, updated_at, run_at,
+        started_at, finished_at, progress_completed, progress_total, progress_message, error_message, error_type,
+        error_attempt, stop_requested, pause_requested, waiting_reason
+        """
+
+    /// The number of columns in `summaryColumns`.
+    static let summaryColumnCount: Int32 = 23
+
+    static func decodeSummary(_ row: SQLiteStatement) -> TaskSummary {
+        TaskSummary(
+            id: row.text(0), type: row.text(1), name: row.optionalText(2),
+            status: TaskStatus(rawValue: row.text(3)) ?? .interrupted, priority: row.int(4),
+            tags: (try? JSONDecoder().decode([String: String].self, from: Data(row.text(5).utf8))) ?? [:],
+            attempt: row.int(6), maxRetries: row.int(7), retriesUsed: row.int(8),
+            createdAt: Date(timeIntervalSince1970: row.double(9)), updatedAt: Date(timeIntervalSince1970: row.double(10)),
+            runAt: row.optionalDouble(11).map(Date.init(timeIntervalSince1970:)),
+            startedAt: row.optionalDouble(12).map(Date.init(timeIntervalSince1970:)),
+            finishedAt: row.optionalDouble(13).map(Date.init(timeIntervalSince1970:)),
+            progress: row.optionalInt64(14).map { TaskProgress(completed: $0, total: row.optionalInt64(15), message: row.optionalText(16)) },
+            error: row.optionalText(17).map { TaskFailure(message: $0, type: row.optionalText(18) ?? "Error", attempt: row.int(19)) },
+            stopRequested: row.int64(20) != 0, pauseRequested: row.int64(21) != 0, waitingReason: row.optionalText(22))
     }
 }

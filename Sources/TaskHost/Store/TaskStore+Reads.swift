@@ -14,14 +14,15 @@ extension TaskStore {
     /// The full id of the one task whose id starts with `prefix` (like git).
     public func resolveID(_ prefix: String) throws(TaskHostError) -> String {
         let clean = prefix.lowercased()
-        guard !clean.isEmpty, clean.allSatisfy(\.isHexDigit) else { throw .taskNotFound(prefix) }
-        let matches = try read { connection in
-            try connection.query(
-                "SELECT id FROM tasks WHERE id >= ? AND id < ? ORDER BY id LIMIT 6", [.text(clean), .text(clean + "g")]
-            ) { $0.text(0) }
+        guard !clean.isEmpty, clean.count <= 32, clean.allSatisfy(\.isHexDigit) else { throw .taskNotFound(prefix.clippedForMessage) }
+        let range: [SQLiteValue] = [.text(clean), .text(clean + "g")]
+        let (matches, total) = try read { connection in
+            let ids = try connection.query("SELECT id FROM tasks WHERE id >= ? AND id < ? ORDER BY id LIMIT 6", range) { $0.text(0) }
+            let total = ids.count < 6 ? ids.count : try connection.query("SELECT count(*) FROM tasks WHERE id >= ? AND id < ?", range) { $0.int(0) }.first ?? ids.count
+            return (ids, total)
         }
         guard let first = matches.first else { throw .taskNotFound(prefix) }
-        guard matches.count == 1 else { throw .ambiguousID(prefix, matches: matches) }
+        guard matches.count == 1 else { throw .ambiguousID(prefix, matches: matches, total: total) }
         return first
     }
 
@@ -49,8 +50,8 @@ extension TaskStore {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let rows = try read { connection in
             try connection.query(
-                "SELECT \(TaskRowCodec.columns), seq FROM tasks \(whereClause) ORDER BY seq DESC LIMIT \(limit + 1)", values
-            ) { row in (row.int64(TaskRowCodec.columnCount), try TaskRowCodec.decode(row)) }
+                "SELECT \(TaskRowCodec.summaryColumns), seq FROM tasks \(whereClause) ORDER BY seq DESC LIMIT \(limit + 1)", values
+            ) { row in (row.int64(TaskRowCodec.summaryColumnCount), TaskRowCodec.decodeSummary(row)) }
         }
         let page = rows.prefix(limit)
         return TaskPage(tasks: page.map(\.1), nextCursor: rows.count > limit ? page.last?.0 : nil)
@@ -66,10 +67,11 @@ extension TaskStore {
         return counts
     }
 
-    /// The task's log lines after `cursor` (a `sequence`), oldest first.
+    /// The task's log lines after `cursor` (a `sequence`), oldest first. When the log cap dropped
+    /// older lines, a first line says how many (in place of them, with the sequence just before the oldest kept line).
     public func logs(_ taskID: String, after cursor: Int64 = 0, limit: Int = 1000) throws(TaskHostError) -> [TaskLogEntry] {
         try read { connection in
-            try connection.query(
+            var entries = try connection.query(
                 "SELECT seq, at, level, message FROM logs WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                 [.text(taskID), .integer(cursor), .integer(Int64(max(1, limit)))]
             ) { row in
@@ -77,6 +79,14 @@ extension TaskStore {
                     sequence: row.int64(0), at: Date(timeIntervalSince1970: row.double(1)),
                     level: LogLevel(rawValue: row.text(2)) ?? .info, message: row.text(3))
             }
+            let dropped = try connection.query("SELECT logs_dropped FROM tasks WHERE id = ?", [.text(taskID)]) { $0.int64(0) }.first ?? 0
+            if dropped > 0, let first = entries.first, cursor < first.sequence - 1,
+                try connection.query("SELECT min(seq) FROM logs WHERE task_id = ?", [.text(taskID)], row: { $0.int64(0) }).first == first.sequence
+            {
+                let marker = "… \(ByteCount.grouped(Int(dropped))) earlier lines dropped (each task keeps its newest \(ByteCount.grouped(logCap)))"
+                entries.insert(TaskLogEntry(sequence: first.sequence - 1, at: first.at, level: .warning, message: marker), at: 0)
+            }
+            return entries
         }
     }
 

@@ -26,7 +26,12 @@ public struct RecoveryReport: Sendable, Equatable, Codable {
     public var paused: Int
     /// Pending tasks (including requeued ones).
     public var pending: Int
+    /// Tasks failed by the crash-loop rule: running during this and the previous unclean host death ("id (type)").
+    public var suspects: [String] = []
 }
+
+/// The crash-loop rule: a task running during this many consecutive unclean host deaths is failed, not run again.
+public let hostDeathsBeforeSuspect = 2
 
 extension TaskStore {
     /// Inserts a new task, unless one with the same idempotency key exists and has not failed:
@@ -101,9 +106,16 @@ extension TaskStore {
         let report = LockedResult<RecoveryReport>()
         try write { connection in
             let now = Date().timeIntervalSince1970
+            // A task still `running` means the host died without a clean shutdown while it ran
+            // (a clean shutdown leaves none). In thread mode the task itself may be the cause.
+            let limit = Int64(hostDeathsBeforeSuspect)
+            let suspects = try connection.query(
+                "SELECT id, type FROM tasks WHERE status = 'running' AND host_deaths + 1 >= ? ORDER BY seq", [.integer(limit)]
+            ) { (id: $0.text(0), type: $0.text(1)) }
+            let suspectMessage = "suspected of crashing the host (\(hostDeathsBeforeSuspect) host deaths while it ran); not run again — fix or isolate the plugin, then restart the task"
             try connection.run(
                 """
-                UPDATE attempts SET ended_at = ?1, outcome = 'interrupted', error = 'the host stopped while it ran'
+                UPDATE attempts SET ended_at = ?1, outcome = 'interrupted', error = 'the host died while it ran'
                 WHERE ended_at IS NULL AND task_id IN (SELECT id FROM tasks WHERE status = 'running')
                 """, [.real(now)])
             try connection.run(
@@ -111,25 +123,37 @@ extension TaskStore {
                 UPDATE attempts SET ended_at = ?1, outcome = 'paused'
                 WHERE ended_at IS NULL AND task_id IN (SELECT id FROM tasks WHERE status = 'paused')
                 """, [.real(now)])
+            try connection.run(
+                """
+                UPDATE tasks SET status = 'failed', updated_at = ?1, finished_at = ?1, stop_requested = 0, pause_requested = 0,
+                    host_deaths = host_deaths + 1, error_message = ?2, error_type = 'SuspectedHostCrash', error_attempt = attempt,
+                    waiting_reason = NULL
+                WHERE status = 'running' AND host_deaths + 1 >= ?3
+                """, [.real(now), .text(suspectMessage), .integer(limit)])
+            for suspect in suspects {
+                try StoreAudit.insert(connection, action: "suspect", taskID: suspect.id, actor: "host", detail: suspectMessage, at: now)
+            }
             let requeued = try connection.run(
                 """
                 UPDATE tasks SET status = 'pending', updated_at = ?1, stop_requested = 0, pause_requested = 0,
-                    waiting_reason = 'requeued after the host stopped while it ran'
+                    host_deaths = host_deaths + 1,
+                    waiting_reason = 'requeued after the host died while it ran (crash or kill, not a clean shutdown)'
                 WHERE status = 'running' AND requeue_on_interrupt = 1
                 """, [.real(now)])
             let interrupted = try connection.run(
                 """
                 UPDATE tasks SET status = 'interrupted', updated_at = ?1, finished_at = ?1, stop_requested = 0,
-                    pause_requested = 0, error_message = 'interrupted: the host stopped while it ran',
+                    pause_requested = 0, host_deaths = host_deaths + 1,
+                    error_message = 'interrupted: the host died while it ran (crash or kill, not a clean shutdown)',
                     error_type = 'Interrupted', error_attempt = attempt
                 WHERE status = 'running'
                 """, [.real(now)])
             // A stop asked of a pending or paused task was already applied; a pause request on a pending one too.
             try connection.run("UPDATE tasks SET pause_requested = 0, stop_requested = 0 WHERE status IN ('pending', 'paused')")
-            if requeued + interrupted > 0 {
+            if requeued + interrupted + suspects.count > 0 {
                 try StoreAudit.insert(
                     connection, action: "recover", taskID: nil, actor: "host",
-                    detail: "\(interrupted) interrupted, \(requeued) requeued", at: now)
+                    detail: "\(interrupted) interrupted, \(requeued) requeued, \(suspects.count) failed as suspected host crashers", at: now)
             }
             let counts = try connection.query("SELECT status, count(*) FROM tasks WHERE status IN ('pending','paused') GROUP BY status") {
                 ($0.text(0), $0.int(1))
@@ -137,7 +161,8 @@ extension TaskStore {
             let byStatus = Dictionary(uniqueKeysWithValues: counts)
             report.set(
                 RecoveryReport(
-                    interrupted: interrupted, requeued: requeued, paused: byStatus["paused"] ?? 0, pending: byStatus["pending"] ?? 0))
+                    interrupted: interrupted, requeued: requeued, paused: byStatus["paused"] ?? 0, pending: byStatus["pending"] ?? 0,
+                    suspects: suspects.map { "\($0.id) (\($0.type))" }))
         }
         return report.get() ?? RecoveryReport(interrupted: 0, requeued: 0, paused: 0, pending: 0)
     }

@@ -69,7 +69,7 @@ public final class TaskStore: Sendable {
             throw .storage(SQLiteError(code: 14, message: "no database at \(path)", context: "opening read-only"))
         }
         self.path = path
-        logCap = 0
+        logCap = 10_000
         durability = .process
         reader = ReaderBox(try StoreOpener.openForReading(path))
         writerBox = nil
@@ -131,11 +131,15 @@ public final class TaskStore: Sendable {
                 [.text(line.taskID), .real(line.at), .text(line.level.rawValue), .text(line.message)])
         }
         for id in activity.logCounts.keys {
-            try connection.run(
+            let deleted = try connection.run(
                 """
                 DELETE FROM logs WHERE task_id = ?1 AND seq <= (
                     SELECT seq FROM logs WHERE task_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)
                 """, [.text(id), .integer(Int64(logCap))])
+            let dropped = deleted + activity.logsDropped[id, default: 0]
+            if dropped > 0 {
+                try connection.run("UPDATE tasks SET logs_dropped = logs_dropped + ? WHERE id = ?", [.integer(Int64(dropped)), .text(id)])
+            }
         }
     }
 }

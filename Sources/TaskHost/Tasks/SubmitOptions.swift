@@ -61,18 +61,27 @@ public struct SubmitOptions: Sendable, Codable, Equatable {
         tags = try container.decodeIfPresent([String: String].self, forKey: .tags) ?? [:]
     }
 
-    /// Throws `.invalidOption` naming each option that makes no sense.
-    func validate() throws(TaskHostError) {
+    /// Throws `.invalidOption` naming each option that makes no sense, its value and the allowed range.
+    func validate(now: Date = Date()) throws(TaskHostError) {
         var problems: [String] = []
-        if let retries = maxRetries, retries < 0 || retries > 1000 { problems.append("retries must be 0...1000, got \(retries)") }
-        if let delay = delaySeconds, delay < 0 || !delay.isFinite { problems.append("delay must be 0 or more seconds, got \(delay)") }
-        if let timeout = timeoutSeconds, timeout <= 0 || !timeout.isFinite { problems.append("timeout must be more than 0 seconds, got \(timeout)") }
-        if let backoff, backoff.baseSeconds < 0 || backoff.factor < 1 || backoff.capSeconds < 0 {
-            problems.append("backoff needs base ≥ 0, factor ≥ 1 and cap ≥ 0")
+        if let retries = maxRetries, retries < 0 || retries > 1000 { problems.append("maxRetries must be 0...1000, got \(retries)") }
+        if let delay = delaySeconds, let problem = TimeBounds.durationProblem(delay, field: "delaySeconds", allowZero: true) {
+            problems.append(problem)
+        }
+        if let runAt, let problem = TimeBounds.dateProblem(runAt, field: "runAt", now: now) { problems.append(problem) }
+        if let timeout = timeoutSeconds, let problem = TimeBounds.durationProblem(timeout, field: "timeoutSeconds", allowZero: false) {
+            problems.append(problem)
+        }
+        if let backoff {
+            for (field, value) in [("backoff.baseSeconds", backoff.baseSeconds), ("backoff.capSeconds", backoff.capSeconds)] {
+                if let problem = TimeBounds.durationProblem(value, field: field, allowZero: true) { problems.append(problem) }
+            }
+            if !(backoff.factor >= 1 && backoff.factor <= 1000) {
+                problems.append("backoff.factor \(TimeBounds.describe(backoff.factor)) is out of range: it must be 1...1000")
+            }
         }
         if let key = idempotencyKey, key.isEmpty || key.count > 200 { problems.append("idempotency key must be 1...200 characters") }
         if let name, name.count > 200 { problems.append("name must be at most 200 characters") }
-        for key in tags.keys where key.isEmpty || key.contains("=") { problems.append("tag key '\(key)' must be non-empty without '='") }
         guard problems.isEmpty else { throw .invalidOption("invalid options: " + problems.joined(separator: "; ")) }
     }
 }

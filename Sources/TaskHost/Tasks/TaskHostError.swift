@@ -5,8 +5,8 @@ import TaskKit
 public enum TaskHostError: Error, Sendable, CustomStringConvertible {
     /// No task has this id (or id prefix).
     case taskNotFound(String)
-    /// The prefix matches several tasks.
-    case ambiguousID(String, matches: [String])
+    /// The prefix matches several tasks (`total` of them; `matches` lists the first few).
+    case ambiguousID(String, matches: [String], total: Int)
     /// The action is not allowed in the task's status.
     case illegalTransition(taskID: String, status: TaskStatus, action: TaskAction, allowed: [TaskStatus])
     /// Parameters failed validation (every problem listed), or the type's init refused them.
@@ -50,9 +50,9 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .taskNotFound(let id):
-            "no task with id '\(id)'; `taskhost list` shows the ids"
-        case .ambiguousID(let prefix, let matches):
-            "id prefix '\(prefix)' matches \(matches.count) tasks (\(matches.prefix(5).joined(separator: ", "))\(matches.count > 5 ? ", …" : "")); give more characters"
+            "no task with id '\(id.clippedForMessage)'; `taskhost list` shows the ids"
+        case .ambiguousID(let prefix, let matches, let total):
+            "id prefix '\(prefix)' matches \(ByteCount.grouped(total)) tasks (\(matches.prefix(5).joined(separator: ", "))\(total > 5 ? ", and \(ByteCount.grouped(total - 5)) more" : "")); give more characters"
         case .illegalTransition(let id, let status, let action, let allowed):
             "task \(id.prefix(12)) is \(status.rawValue); only \(allowed.map(\.rawValue).joinedAsAlternatives) tasks can be \(action.pastParticiple)"
         case .invalidParameters(let error):

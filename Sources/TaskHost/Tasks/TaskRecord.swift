@@ -53,6 +53,8 @@ public struct TaskRecord: Sendable, Codable, Equatable {
     public var pauseRequested: Bool
     /// Why a pending task is not running (its plugin is missing, it waits for a slot...).
     public var waitingReason: String?
+    /// Something the user should know about the current attempt (its saved state could not be decoded...).
+    public var notice: String? = nil
 }
 
 /// A task's last reported progress.

@@ -24,23 +24,53 @@ struct ControlClient: Sendable {
     }
 
     /// Sends one request and hands each body chunk to `onChunk` as it arrives (streams).
+    /// `timeout` bounds the whole exchange (nil for streams that follow a task: `wait`, `logs --follow`).
     @discardableResult
     func exchange(
-        _ method: HTTPMethod, _ path: String, json: Data? = nil, onChunk: @escaping @Sendable (Data) async throws -> Void
+        _ method: HTTPMethod, _ path: String, json: Data? = nil, timeout: TimeAmount? = .seconds(30),
+        onChunk: @escaping @Sendable (Data) async throws -> Void
     ) async throws -> Int {
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
         do {
             channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connectTimeout(.seconds(5))
                 .connect(unixDomainSocketPath: socketPath) { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
                         return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
                     }
                 }
+        } catch ChannelError.connectTimeout(_) {
+            throw CLIError.failed("the host at \(socketPath) did not accept a connection within 5 s; it may be hung (its pid is in \(home)/taskhost.lock)")
         } catch {
             throw CLIError.hostNotRunning(home: home, detail: "\(error)")
         }
-        return try await channel.executeThenClose { inbound, outbound in
+        let timedOut = LockedData()
+        let timer = timeout.map { amount in
+            channel.channel.eventLoop.scheduleTask(in: amount) {
+                timedOut.replace(with: Data([1]))
+                channel.channel.close(promise: nil)
+            }
+        }
+        defer { timer?.cancel() }
+        let timeoutError = CLIError.failed(
+            "the host did not answer \(method) \(path) within \((timeout?.nanoseconds ?? 0) / 1_000_000_000) s; it may be overloaded or hung")
+        let status: Int
+        do {
+            status = try await send(on: channel, method, path, json: json, onChunk: onChunk)
+        } catch {
+            guard timedOut.data.isEmpty else { throw timeoutError }
+            throw error
+        }
+        guard timedOut.data.isEmpty else { throw timeoutError }
+        return status
+    }
+
+    private func send(
+        on channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>, _ method: HTTPMethod, _ path: String,
+        json: Data?, onChunk: @escaping @Sendable (Data) async throws -> Void
+    ) async throws -> Int {
+        try await channel.executeThenClose { inbound, outbound in
             var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
             head.headers.add(name: "Host", value: "taskhost")
             head.headers.add(name: "Connection", value: "close")
@@ -78,6 +108,10 @@ struct ControlClient: Sendable {
     /// Throws `CLIError.api` for a non-2xx answer.
     static func check(_ response: ClientResponse) throws {
         guard !(200..<300).contains(response.status) else { return }
+        guard response.status != 0 else {
+            throw CLIError.failed(
+                "the host closed the connection without answering; it may have stopped or crashed (see its output, or run `taskhost health`)")
+        }
         if let error = try? JSONDecoder().decode(ErrorEnvelope.self, from: response.body) {
             throw CLIError.api(status: response.status, code: error.error.code, message: error.error.message)
         }

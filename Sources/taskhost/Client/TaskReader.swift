@@ -17,12 +17,17 @@ enum TaskReader {
             guard FileManager.default.fileExists(atPath: database) else { throw CLIError.hostNotRunning(home: home, detail: detail) }
             do {
                 let store = try TaskStore(readOnlyPath: database)
-                printError("note: no host is running; reading \(database) directly")
+                printError("note: no host is running; reading \(database) directly (statuses as last recorded)")
                 return .offline(store)
             } catch {
                 throw CLIError.failed(error.description)
             }
         }
+    }
+
+    /// True when reading the database directly (no host is running).
+    var isOffline: Bool {
+        if case .offline = self { true } else { false }
     }
 
     func list(_ filter: TaskFilter) async throws -> TaskPage {

@@ -25,7 +25,7 @@ struct TaskWaiter: Sendable {
     private func follow(_ id: String, display: ProgressDisplay) async throws {
         let parser = ServerSentEvents()
         do {
-            try await client.exchange(.GET, "/v1/events?task=\(id)") { chunk in
+            try await client.exchange(.GET, "/v1/events?task=\(id)", timeout: nil) { chunk in
                 for payload in parser.feed(chunk) {
                     display.update(payload)
                     if payload.kind == "deleted" || (payload.status?.isTerminal ?? false) { throw StreamDone() }

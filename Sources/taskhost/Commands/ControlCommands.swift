@@ -45,6 +45,7 @@ struct PauseCommand: AsyncParsableCommand {
         commandName: "pause", abstract: "Hold pending tasks; running ones pause at their next checkpoint.",
         discussion: "Example:\n  taskhost pause 7f3c 91ab")
     @Argument(help: "Task ids or unique prefixes.") var ids: [String]
+    func validate() throws { try TaskIDArgument.validate(ids) }
     @Flag(name: .long, help: "Print JSON.") var json = false
     @OptionGroup var host: HostOptions
     func run() async throws { try await TaskActionRunner(host: host, json: json).run(ids, verb: "paused") { "/v1/tasks/\($0)/pause" } }
@@ -56,6 +57,7 @@ struct ResumeCommand: AsyncParsableCommand {
         commandName: "resume", abstract: "Continue paused tasks where they stopped (interrupted ones from their saved state).",
         discussion: "Example:\n  taskhost resume 7f3c")
     @Argument(help: "Task ids or unique prefixes.") var ids: [String]
+    func validate() throws { try TaskIDArgument.validate(ids) }
     @Flag(name: .long, help: "Print JSON.") var json = false
     @OptionGroup var host: HostOptions
     func run() async throws { try await TaskActionRunner(host: host, json: json).run(ids, verb: "resumed") { "/v1/tasks/\($0)/resume" } }
@@ -67,6 +69,7 @@ struct StopCommand: AsyncParsableCommand {
         commandName: "stop", abstract: "Stop tasks: at once if pending or paused, at the next checkpoint if running.",
         discussion: "Example:\n  taskhost stop 7f3c")
     @Argument(help: "Task ids or unique prefixes.") var ids: [String]
+    func validate() throws { try TaskIDArgument.validate(ids) }
     @Flag(name: .long, help: "Print JSON.") var json = false
     @OptionGroup var host: HostOptions
     func run() async throws { try await TaskActionRunner(host: host, json: json).run(ids, verb: "stopped") { "/v1/tasks/\($0)/stop" } }
@@ -78,6 +81,7 @@ struct RestartCommand: AsyncParsableCommand {
         commandName: "restart", abstract: "Run tasks again from the start with the same id (running ones are stopped first).",
         discussion: "Example:\n  taskhost restart 7f3c")
     @Argument(help: "Task ids or unique prefixes.") var ids: [String]
+    func validate() throws { try TaskIDArgument.validate(ids) }
     @Flag(name: .long, help: "Print JSON.") var json = false
     @OptionGroup var host: HostOptions
     func run() async throws { try await TaskActionRunner(host: host, json: json).run(ids, verb: "restarted") { "/v1/tasks/\($0)/restart" } }
@@ -89,6 +93,7 @@ struct RemoveCommand: AsyncParsableCommand {
         commandName: "rm", abstract: "Delete finished, failed, stopped or interrupted tasks with their logs.",
         discussion: "Example:\n  taskhost rm 7f3c 91ab")
     @Argument(help: "Task ids or unique prefixes.") var ids: [String]
+    func validate() throws { try TaskIDArgument.validate(ids) }
     @OptionGroup var host: HostOptions
     func run() async throws {
         try await TaskActionRunner(host: host, json: false).run(ids, verb: "deleted", method: .DELETE) { "/v1/tasks/\($0)" }
@@ -101,6 +106,7 @@ struct WaitCommand: AsyncParsableCommand {
         commandName: "wait", abstract: "Wait for a task to end; exit 0 if it finished, 1 otherwise.",
         discussion: "A live progress bar on a terminal, plain lines otherwise.\n\nExample:\n  taskhost wait 7f3c && echo done")
     @Argument(help: "A task id or unique prefix.") var id: String
+    func validate() throws { try TaskIDArgument.validate([id]) }
     @Flag(name: .long, help: "Print the final task as JSON.") var json = false
     @OptionGroup var host: HostOptions
     func run() async throws {
@@ -148,5 +154,17 @@ struct PruneCommand: AsyncParsableCommand {
         let seconds = DurationParser.seconds(olderThan) ?? 0
         let result = try await host.client().call(.POST, "/v1/prune", body: PruneRequest(olderThanSeconds: seconds), as: PruneResult.self)
         print("deleted \(result.deleted) tasks that ended more than \(olderThan) ago")
+    }
+}
+
+/// Task id arguments: refused before any request when they cannot be an id or prefix.
+enum TaskIDArgument {
+    static func validate(_ ids: [String]) throws {
+        for id in ids {
+            guard !id.isEmpty else { throw ValidationError("a task id (or a unique prefix of one) is required; `taskhost list` shows them") }
+            guard id.count <= 32, id.allSatisfy(\.isHexDigit) else {
+                throw ValidationError("'\(id.clippedForMessage)' is not a task id: ids are up to 32 hex digits; `taskhost list` shows them")
+            }
+        }
     }
 }

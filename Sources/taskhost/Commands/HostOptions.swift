@@ -39,7 +39,7 @@ struct HostOptions: ParsableArguments {
         let loader = PluginLoader(
             configuration: PluginLoaderConfiguration(
                 pluginsDirectory: paths.pluginsDirectory, imageCacheDirectory: paths.imageCache,
-                allowInsecurePermissions: allowInsecurePlugins),
+                allowInsecurePermissions: allowInsecurePlugins, probeExecutable: PluginLoaderConfiguration.currentExecutable),
             logger: logger("taskhost.plugins"))
         return (loader, loader.scan())
     }

@@ -51,7 +51,7 @@ struct ListCommand: AsyncParsableCommand {
                 try printJSON(page)
             } else {
                 if watch && isatty(STDOUT_FILENO) == 1 { print("\u{1B}[H\u{1B}[2J", terminator: "") }
-                print(TaskText.list(page.tasks), terminator: "")
+                print(TaskText.list(page.tasks, hostDown: reader.isOffline), terminator: "")
                 if page.nextCursor != nil && !watch { print("(more: --limit \(limit * 2) to see more)") }
             }
             fflush(nil)
@@ -75,6 +75,8 @@ struct ShowCommand: AsyncParsableCommand {
 
     @OptionGroup var host: HostOptions
 
+    func validate() throws { try TaskIDArgument.validate([id]) }
+
     func run() async throws {
         let detail = try await TaskReader.connect(host).detail(id)
         if json { try printJSON(detail) } else { print(TaskText.detail(detail), terminator: "") }
@@ -94,6 +96,8 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Keep printing new lines until the task ends.")
     var follow = false
 
+    func validate() throws { try TaskIDArgument.validate([id]) }
+
     @Option(name: .long, help: "At most this many lines (oldest first).")
     var limit = 10_000
 
@@ -108,7 +112,7 @@ struct LogsCommand: AsyncParsableCommand {
             let detail = try await client.call(.GET, "/v1/tasks/\(queryValue(id))", as: TaskDetail.self)
             let buffer = LockedData()
             let json = json
-            try await client.exchange(.GET, "/v1/tasks/\(detail.task.id)/logs?follow=1") { chunk in
+            try await client.exchange(.GET, "/v1/tasks/\(detail.task.id)/logs?follow=1", timeout: nil) { chunk in
                 buffer.append(chunk)
                 for line in Self.takeLines(buffer) {
                     if json {

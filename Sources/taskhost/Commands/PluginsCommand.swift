@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TaskHost
 
 /// `taskhost plugins ...`
@@ -12,7 +13,7 @@ struct PluginsCommand: ParsableCommand {
               taskhost plugins rescan       # load new or changed files now
               taskhost plugins check ./build-output
             """,
-        subcommands: [PluginsShowCommand.self, PluginsRescanCommand.self, PluginsCheckCommand.self],
+        subcommands: [PluginsShowCommand.self, PluginsRescanCommand.self, PluginsCheckCommand.self, PluginsProbeCommand.self],
         defaultSubcommand: PluginsShowCommand.self
     )
 }
@@ -78,5 +79,23 @@ struct PluginsCheckCommand: ParsableCommand {
             print(PluginReportText(report).render(), terminator: "")
         }
         if !report.isClean { throw ExitCode.failure }
+    }
+}
+
+/// `taskhost plugins probe IMAGE` (hidden): run by the host in a child process to load a new
+/// plugin image before the host itself does; a crash here costs only this process.
+struct PluginsProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe", abstract: "Load one plugin image in this process and report (used by the host).",
+        shouldDisplay: false)
+
+    @Argument(help: "The image file.")
+    var image: String
+
+    func run() throws {
+        guard let refusal = PluginLoader.probeInThisProcess(image) else { return }
+        let body = try JSONEncoder().encode(["code": refusal.code, "message": refusal.message])
+        print(String(decoding: body, as: UTF8.self))
+        throw ExitCode.failure
     }
 }

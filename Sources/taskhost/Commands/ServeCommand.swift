@@ -45,12 +45,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "What an acknowledged change survives: process (a host crash) or power (also a power cut).")
     var durability = StoreDurability.process.rawValue
 
+    @OptionGroup var limits: LimitOptions
+
     @OptionGroup var host: HostOptions
 
     func validate() throws {
         guard workers >= 1 && workers <= 10_000 else { throw ValidationError("--workers must be 1...10000") }
-        guard DurationParser.seconds(grace) != nil else { throw ValidationError("--grace '\(grace)' is not a duration (try 10s, 1m)") }
-        if let retention, DurationParser.seconds(retention) == nil { throw ValidationError("--retention '\(retention)' is not a duration (try 30d)") }
+        do {
+            _ = try DurationParser.checked(grace, flag: "--grace", allowZero: true)
+            if let retention { _ = try DurationParser.checked(retention, flag: "--retention", allowZero: true) }
+        } catch let error as CLIError {
+            throw ValidationError(error.description)
+        }
+        _ = try limits.taskLimits()
         guard StoreDurability(rawValue: durability) != nil else {
             throw ValidationError("--durability '\(durability)' must be one of: \(StoreDurability.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -62,9 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = host.verbose ? .debug : .notice
         let configuration = DaemonConfiguration(
             paths: host.paths(plugins: plugins), workers: workers, http: http.flatMap(Self.parseAddress),
-            allowNonLoopback: allowRemote, shutdownGrace: .milliseconds(Int((DurationParser.seconds(grace) ?? 10) * 1000)),
+            allowNonLoopback: allowRemote, shutdownGrace: .milliseconds(Int64((DurationParser.seconds(grace) ?? 10) * 1000)),
             allowInsecurePlugins: host.allowInsecurePlugins, retentionSeconds: retention.flatMap(DurationParser.seconds),
-            durability: StoreDurability(rawValue: durability) ?? .process)
+            durability: StoreDurability(rawValue: durability) ?? .process, limits: try limits.taskLimits())
         do {
             try await TaskHostDaemon.run(configuration, logger: logger) { startup in
                 print(Self.banner(startup), terminator: "")
@@ -98,11 +105,15 @@ struct ServeCommand: AsyncParsableCommand {
         for rejected in plugins.rejected {
             out += "            rejected  \(URL(fileURLWithPath: rejected.file).lastPathComponent): \(rejected.message)\n"
         }
-        if let http = startup.configuration.http, let token = startup.token {
-            out += "  http      http://\(http.host):\(http.port)/v1 (Authorization: Bearer \(token); also in \(startup.configuration.tokenFile.path))\n"
+        if let url = startup.httpURL, startup.token != nil {
+            // The token itself is not printed: standard output often ends up in logs.
+            out += "  http      \(url) (Authorization: Bearer <the token in \(startup.configuration.tokenFile.path)>)\n"
         }
         let recovery = startup.recovery
         out += "  restored  \(recovery.interrupted) interrupted, \(recovery.requeued) requeued, \(recovery.paused) paused, \(recovery.pending) pending\n"
+        for suspect in recovery.suspects {
+            out += "  failed    \(suspect): suspected of crashing the host (\(hostDeathsBeforeSuspect) host deaths while it ran); not run again\n"
+        }
         out += "  workers   \(startup.configuration.workers)\n"
         return out
     }

@@ -73,16 +73,17 @@ struct StartCommand: AsyncParsableCommand {
         var options = SubmitOptions(name: name, priority: priority, maxRetries: retries, idempotencyKey: key)
         options.tags = try KeyValue.parse(tag, what: "--tag")
         if let delay {
-            guard let seconds = DurationParser.seconds(delay) else { throw CLIError.usage("--delay '\(delay)' is not a duration (try 30s, 10m, 2h)") }
-            options.delaySeconds = seconds
+            options.delaySeconds = try DurationParser.checked(delay, flag: "--delay", allowZero: true)
         }
         if let at {
-            guard let date = TimeParser.date(at) else { throw CLIError.usage("--at '\(at)' is not a time (try 2026-12-01T09:00:00Z or 14:30)") }
+            guard let date = TimeParser.date(at) else {
+                throw CLIError.usage("--at '\(at.clippedForMessage)' is not a time (try 2026-12-01T09:00:00Z or 14:30)")
+            }
+            if let problem = TimeBounds.dateProblem(date, field: "--at") { throw CLIError.usage(problem) }
             options.runAt = date
         }
         if let timeout {
-            guard let seconds = DurationParser.seconds(timeout), seconds > 0 else { throw CLIError.usage("--timeout '\(timeout)' is not a duration (try 10m)") }
-            options.timeoutSeconds = seconds
+            options.timeoutSeconds = try DurationParser.checked(timeout, flag: "--timeout", allowZero: false)
         }
         let parameters = try KeyValue.parse(p, what: "-p").mapValues { ParameterValue.string($0) }
         return SubmitRequest(type: type, parameters: parameters, options: options)

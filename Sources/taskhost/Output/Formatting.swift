@@ -14,6 +14,8 @@ enum Formatting {
 
     /// "45s", "3m", "2h5m", "4d".
     static func duration(_ seconds: Double) -> String {
+        // A stored value may be anything (an old row, a hand edit): never trap on it.
+        guard seconds.isFinite, abs(seconds) < 1e12 else { return "forever" }
         let total = Int(seconds.rounded())
         switch total {
         case ..<60: return "\(total)s"
@@ -57,8 +59,17 @@ enum Formatting {
 
 /// Parses "30s", "10m", "2h", "7d", "1h30m", "250ms" or plain seconds.
 enum DurationParser {
+    /// The seconds `text` stands for, or a usage error naming `flag`, the value and the allowed range.
+    static func checked(_ text: String, flag: String, allowZero: Bool) throws -> Double {
+        guard let seconds = seconds(text) else {
+            throw CLIError.usage("\(flag) '\(text.clippedForMessage)' is not a duration (try 30s, 10m, 2h, 7d)")
+        }
+        if let problem = TimeBounds.durationProblem(seconds, field: flag, allowZero: allowZero) { throw CLIError.usage(problem) }
+        return seconds
+    }
+
     static func seconds(_ text: String) -> Double? {
-        if let plain = Double(text), plain >= 0 { return plain }
+        if let plain = Double(text), plain >= 0 { return plain.isFinite ? plain : nil }
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800)]
         var total = 0.0
         var number = ""
@@ -74,6 +85,6 @@ enum DurationParser {
             number = ""
             rest = rest.dropFirst(unit.count)
         }
-        return number.isEmpty && total >= 0 && !text.isEmpty ? total : nil
+        return number.isEmpty && total >= 0 && total.isFinite && !text.isEmpty ? total : nil
     }
 }

@@ -3,10 +3,12 @@ import TaskHost
 
 /// Tables and detail views of tasks.
 enum TaskText {
-    static func list(_ tasks: [TaskRecord], now: Date = Date()) -> String {
+    /// `hostDown`: read from the database with no host running, so `running` is only what was last recorded.
+    static func list(_ tasks: [TaskSummary], hostDown: Bool = false, now: Date = Date()) -> String {
         guard !tasks.isEmpty else { return "No tasks.\n" }
         let rows = tasks.map { task -> [String] in
             var status = task.status.rawValue
+            if hostDown && task.status == .running { status += " (host not running — as last recorded)" }
             if task.stopRequested { status += " (stop requested)" } else if task.pauseRequested { status += " (pause requested)" }
             return [
                 Formatting.shortID(task.id), task.name ?? task.type, status, Formatting.progress(task.progress),
@@ -37,6 +39,7 @@ enum TaskText {
         if let started = task.startedAt { lines.append(("started", Formatting.relative(started, now: now))) }
         if let finished = task.finishedAt { lines.append(("ended", Formatting.relative(finished, now: now))) }
         if let reason = task.waitingReason { lines.append(("waiting", reason)) }
+        if let notice = task.notice { lines.append(("note", notice)) }
         if let error = task.error { lines.append(("error", "\(error.message) (\(error.type), attempt \(error.attempt))")) }
         if let result = task.result { lines.append(("result", result)) }
         let width = lines.map(\.0.count).max() ?? 0

@@ -39,10 +39,16 @@ public final class TaskContext: Sendable {
         try backend.saveState(JSONEncoder().encode(state))
     }
 
-    /// The state last saved by this task, or nil if none was saved or it no longer decodes as `State`.
+    /// The state last saved by this task, or nil if none was saved or it no longer decodes as `State`
+    /// (the host then logs a warning and records that the attempt started fresh).
     public func savedState<State: Decodable>(as type: State.Type) -> State? {
         guard let data = backend.savedStateData() else { return nil }
-        return try? JSONDecoder().decode(State.self, from: data)
+        do {
+            return try JSONDecoder().decode(State.self, from: data)
+        } catch {
+            backend.savedStateUndecodable(String(describing: error))
+            return nil
+        }
     }
 }
 
@@ -60,4 +66,11 @@ public protocol TaskContextBackend: Sendable {
     func saveState(_ data: Data) throws
     /// The task's saved state, if any.
     func savedStateData() -> Data?
+    /// The saved state did not decode as the task asked (`reason` is the decoder's message).
+    func savedStateUndecodable(_ reason: String)
+}
+
+extension TaskContextBackend {
+    /// Does nothing: a test harness need not care.
+    public func savedStateUndecodable(_ reason: String) {}
 }

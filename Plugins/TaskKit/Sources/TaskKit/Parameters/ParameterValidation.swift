@@ -28,7 +28,7 @@ extension Array where Element == ParameterSpec {
         let known = Set(map(\.name))
         for name in input.keys.sorted() where !known.contains(name) {
             let choices = map(\.name).sorted().joined(separator: ", ")
-            problems.append("unknown parameter '\(name)' (known: \(choices.isEmpty ? "none" : choices))")
+            problems.append("unknown parameter '\(name.clippedForMessage)' (known: \(choices.isEmpty ? "none" : choices))")
         }
         for spec in self {
             guard let given = input[spec.name] else {
@@ -59,9 +59,12 @@ extension ParameterKind {
     /// Converts `value` to this kind, accepting text for every kind.
     public func coerce(_ value: ParameterValue) -> Result<ParameterValue, ParameterCoercionFailure> {
         func fail(_ expected: String) -> Result<ParameterValue, ParameterCoercionFailure> {
-            .failure(ParameterCoercionFailure(description: "expected \(expected), got '\(value)'"))
+            .failure(ParameterCoercionFailure(description: "expected \(expected), got '\(value.description.clippedForMessage)'"))
         }
         switch (self, value) {
+        case (.double, .double(let number)) where !number.isFinite:
+            // JSON cannot hold NaN or infinities: such a value would be stored as null and never read back.
+            return fail("a finite number")
         case (.string, .string), (.path, .string), (.int, .int), (.double, .double), (.bool, .bool):
             return .success(value)
         case (.path, _):
@@ -75,7 +78,8 @@ extension ParameterKind {
         case (.int, .string(let text)):
             return Int64(text.trimmingWhitespace).map { .success(.int($0)) } ?? fail("an int")
         case (.double, .string(let text)):
-            return Double(text.trimmingWhitespace).map { .success(.double($0)) } ?? fail("a number")
+            guard let number = Double(text.trimmingWhitespace) else { return fail("a number") }
+            return number.isFinite ? .success(.double(number)) : fail("a finite number")
         case (.bool, .string(let text)):
             switch text.trimmingWhitespace.lowercased() {
             case "true", "yes", "1", "on": return .success(.bool(true))
@@ -94,6 +98,12 @@ extension ParameterKind {
 }
 
 extension String {
+    /// At most 80 characters for an error message, with the full size when cut.
+    fileprivate var clippedForMessage: String {
+        guard count > 80 else { return self }
+        return String(prefix(60)) + "… (\(utf8.count) bytes)"
+    }
+
     fileprivate var trimmingWhitespace: String {
         String(drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
     }

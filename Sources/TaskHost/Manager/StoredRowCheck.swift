@@ -1,0 +1,51 @@
+import Foundation
+import TaskKit
+
+/// Start-up's check of a stored task's scheduling fields. A row written by an older version or
+/// edited by hand may hold values no submit accepts today; such a task is failed with the reason
+/// instead of being scheduled, so start-up never dies on a row.
+extension SchedulableTask {
+    /// Why this row cannot be scheduled, or nil.
+    func problem(now: Double) -> String? {
+        var problems: [String] = []
+        if let runAt, !(runAt.isFinite && runAt <= now + TimeBounds.maxSeconds + 86_400) {
+            problems.append("run time \(TimeBounds.iso(runAt)) is out of range")
+        }
+        if let timeout = timeoutSeconds, let problem = TimeBounds.durationProblem(timeout, field: "timeout", allowZero: false) {
+            problems.append(problem)
+        }
+        if !(maxRetries >= 0 && maxRetries <= 1000) { problems.append("maxRetries \(maxRetries) is out of range 0...1000") }
+        if backoff.sanitized() != backoff { problems.append("backoff \(backoff) is out of range") }
+        guard !problems.isEmpty else { return nil }
+        return "failed at start-up: the stored task is invalid (" + problems.joined(separator: "; ") + "); submit it again"
+    }
+}
+
+extension TaskManager {
+    /// Fails the rows `problem(now:)` refuses, returning the rest.
+    func failInvalidRows(_ rows: [SchedulableTask], now: Double) throws(TaskHostError) -> [SchedulableTask] {
+        var valid: [SchedulableTask] = []
+        var tickets: [StoreWriter.Ticket] = []
+        for row in rows {
+            guard let problem = row.problem(now: now) else {
+                valid.append(row)
+                continue
+            }
+            var update = TaskUpdate(row.id)
+            update.status(.failed)
+            update.set("finished_at", .real(now))
+            update.set("run_at", .null)
+            update.set("waiting_reason", .null)
+            update.set("error_message", .text(problem))
+            update.set("error_type", .text("InvalidStoredTask"))
+            update.set("error_attempt", .integer(Int64(row.attempt)))
+            update.audit = ("fail", configuration.hostActor, problem)
+            tickets.append(try store.enqueue(update))
+            logger.error("stored task is invalid; failed it", metadata: ["task": "\(row.id)", "problem": "\(problem)"])
+        }
+        for ticket in tickets {
+            do { try ticket.wait() } catch let error as TaskHostError { throw error } catch { throw .storage(SQLiteError(code: 1, message: "\(error)", context: "failing invalid rows")) }
+        }
+        return valid
+    }
+}
