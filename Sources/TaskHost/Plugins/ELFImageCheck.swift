@@ -82,3 +82,16 @@ enum ELFImageCheck {
         func u64(_ offset: Int) -> UInt64 { UInt64(u32(offset)) | UInt64(u32(offset + 4)) << 32 }
     }
 }
+
+extension PluginLoader {
+    /// Why `bytes` cannot be loaded as a plugin image (not an ELF shared library for this machine,
+    /// or shorter than its headers say), or nil; the check every scan makes before `dlopen`.
+    public static func imageProblem(_ bytes: Data) -> String? {
+        do {
+            try ELFImageCheck.check(bytes)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+}

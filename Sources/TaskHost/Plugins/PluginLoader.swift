@@ -24,7 +24,7 @@ public struct PluginLoaderConfiguration: Sendable {
     /// Creates a configuration.
     public init(
         pluginsDirectory: URL, imageCacheDirectory: URL, allowInsecurePermissions: Bool = false, probeExecutable: String? = nil,
-        probeTimeoutSeconds: Double = 10, settleSeconds: Double = 1, removeStaleImages: Bool = false
+        probeTimeoutSeconds: Double = 10, settleSeconds: Double = 0.1, removeStaleImages: Bool = false
     ) {
         self.pluginsDirectory = pluginsDirectory
         self.imageCacheDirectory = imageCacheDirectory

@@ -5,5 +5,8 @@ import TaskKit
 public func taskhostPlugin() -> UnsafeRawPointer {
     TaskPlugin.describe(
         name: "test-tasks", version: "1.0.0",
-        types: [ProbeTask.self, LimitedProbeTask.self, NoCheckpointTask.self, HooksTask.self, ChattyTask.self])
+        types: [
+            ProbeTask.self, LimitedProbeTask.self, NoCheckpointTask.self, HooksTask.self, ChattyTask.self, BigResultTask.self,
+            LongLineTask.self, HostCrasherTask.self, StateShiftTask.self,
+        ])
 }

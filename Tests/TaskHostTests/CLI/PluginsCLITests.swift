@@ -28,13 +28,13 @@ struct PluginsCLITests {
         try "junk".write(to: fixture.plugins.appendingPathComponent("junk.so"), atomically: true, encoding: .utf8)
         let text = try taskhost(["plugins", "check", fixture.plugins.path, "--home", fixture.home.path])
         #expect(text.status == 1)
-        #expect(text.stdout.contains("rejected  junk.so [load_failed]"))
+        #expect(text.stdout.contains("rejected  junk.so [invalid_image]"))
 
         let json = try taskhost(["plugins", "check", fixture.plugins.path, "--home", fixture.home.path, "--json"])
         #expect(json.status == 1)
         let report = try JSONDecoder().decode(PluginScanReport.self, from: Data(json.stdout.utf8))
         #expect(report.loaded.map(\.name) == ["flaky"])
-        #expect(report.rejected.map(\.code) == ["load_failed"])
+        #expect(report.rejected.map(\.code) == ["invalid_image"])
     }
 
     @Test("types lists the registered types as text and JSON")

@@ -33,8 +33,9 @@ struct PluginRejectionTests {
     @Test("a text file named x.so")
     func textFile() throws {
         let rejection = try rejected("x.so") { try "hello\n".write(to: $0, atomically: true, encoding: .utf8) }
-        #expect(rejection?.code == "load_failed")
-        #expect(rejection?.message.contains("x.so") == true)
+        // Refused by the ELF check, before dlopen ever sees it.
+        #expect(rejection?.code == "invalid_image")
+        #expect(rejection?.message.contains("not an ELF file (6 bytes, no ELF header)") == true)
     }
 
     @Test("a C shared library without the descriptor symbol")

@@ -13,7 +13,10 @@ final class ManagerFixture: @unchecked Sendable {
     var plugins: URL { loaderFixture.plugins }
     var databasePath: String { home.appendingPathComponent("taskhost.db").path }
 
-    init(maxRunning: Int = 4, plugins: [String] = ["Sleep", "Flaky", "TestTasksFixture"], logCap: Int = 10_000) throws {
+    init(
+        maxRunning: Int = 4, plugins: [String] = ["Sleep", "Flaky", "TestTasksFixture"], logCap: Int = 10_000,
+        limits: TaskLimits = TaskLimits()
+    ) throws {
         loaderFixture = try LoaderFixture()
         for plugin in plugins { try loaderFixture.add(plugin) }
         loaderFixture.loader.scan()
@@ -21,7 +24,7 @@ final class ManagerFixture: @unchecked Sendable {
         var logger = Logger(label: "test.manager")
         logger.logLevel = .critical
         manager = TaskManager(
-            store: store, registry: loaderFixture.registry, configuration: TaskManagerConfiguration(maxRunning: maxRunning),
+            store: store, registry: loaderFixture.registry, configuration: TaskManagerConfiguration(maxRunning: maxRunning, limits: limits),
             logger: logger)
         try manager.start()
     }

@@ -20,9 +20,9 @@ final class RawHTTP: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    func send(_ method: String, _ path: String, token: String?, body: Data? = nil) {
+    func send(_ method: String, _ path: String, token: String?, scheme: String = "Bearer", body: Data? = nil) {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-        if let token { head += "Authorization: Bearer \(token)\r\n" }
+        if let token { head += "Authorization: \(scheme) \(token)\r\n" }
         if let body { head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n" }
         var bytes = Data((head + "\r\n").utf8)
         if let body { bytes.append(body) }
@@ -43,9 +43,11 @@ final class RawHTTP: @unchecked Sendable {
     }
 
     /// One request, whole response: status code and body.
-    static func request(port: Int, _ method: String, _ path: String, token: String?, body: Data? = nil) throws -> (Int, String) {
+    static func request(port: Int, _ method: String, _ path: String, token: String?, scheme: String = "Bearer", body: Data? = nil)
+        throws -> (Int, String)
+    {
         let connection = try RawHTTP(port: port)
-        connection.send(method, path, token: token, body: body)
+        connection.send(method, path, token: token, scheme: scheme, body: body)
         let text = connection.read()
         let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
         let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n")
