@@ -23,10 +23,7 @@ struct TaskActionRunner {
                 let record = try APICoding.decoder.decode(TaskRecord.self, from: response.body)
                 records.append(record)
                 if !json {
-                    var line = "\(verb) \(Formatting.shortID(record.id)): now \(record.status.rawValue)"
-                    if record.stopRequested { line += " (stop requested: it stops at its next checkpoint)" }
-                    if record.pauseRequested { line += " (pause requested: it pauses at its next checkpoint)" }
-                    print(line)
+                    print(Self.outcomeLine(verb: verb, record))
                 }
             } catch let error as CLIError {
                 if case .hostNotRunning = error { throw error }
@@ -36,6 +33,17 @@ struct TaskActionRunner {
         }
         if json { try printJSON(records) }
         if failures > 0 { throw ExitCode(ExitStatus.failed) }
+    }
+}
+
+extension TaskActionRunner {
+    /// What happened, truthfully: a running task only has a request until it reaches a checkpoint.
+    static func outcomeLine(verb: String, _ record: TaskRecord) -> String {
+        let id = Formatting.shortID(record.id)
+        if record.stopRequested { return "stop requested for \(id): still \(record.status.rawValue); it stops at its next checkpoint" }
+        if record.pauseRequested { return "pause requested for \(id): still \(record.status.rawValue); it pauses at its next checkpoint" }
+        let note = record.status == .pending && verb == "resumed" ? " (it continues as soon as a worker slot is free)" : ""
+        return "\(verb) \(id): now \(record.status.rawValue)\(note)"
     }
 }
 

@@ -32,14 +32,21 @@ struct SmallThingsTests {
         }
     }
 
-    @Test("resume of a paused task says resumed and what it is now")
-    func resumeMessage() throws {
+    @Test("pause, resume and stop say what is true: a running task has only a request until its checkpoint")
+    func controlMessages() throws {
         let daemon = try DaemonFixture()
-        let id = try daemon.cli("start", "sleep", "-p", "seconds=30", "--delay", "1h").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let id = try daemon.cli("start", "no-checkpoint", "-p", "ms=30000").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        Thread.sleep(forTimeInterval: 0.3)
         let pause = try daemon.cli("pause", id)
-        #expect(pause.stdout.hasPrefix("paused \(id.prefix(12)): now paused"), "\(pause.stdout)")
-        let resume = try daemon.cli("resume", id)
-        #expect(resume.stdout.hasPrefix("resumed \(id.prefix(12)): now pending"), "\(resume.stdout)")
+        #expect(pause.stdout.hasPrefix("pause requested for \(id.prefix(12)): still running; it pauses at its next checkpoint"), "\(pause.stdout)")
+        #expect(!pause.stdout.contains("now running"))
+        let stop = try daemon.cli("stop", id)
+        #expect(stop.stdout.hasPrefix("stop requested for \(id.prefix(12)): still running"), "\(stop.stdout)")
+
+        let delayed = try daemon.cli("start", "sleep", "--delay", "1h").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try daemon.cli("pause", delayed).stdout.hasPrefix("paused \(delayed.prefix(12)): now paused"))
+        let resume = try daemon.cli("resume", delayed)
+        #expect(resume.stdout.hasPrefix("resumed \(delayed.prefix(12)): now pending"), "\(resume.stdout)")
     }
 
     @Test("list without a host marks running tasks as last recorded")
