@@ -15,7 +15,7 @@ extension TaskManager {
                 // Running: the status changes when the thread reaches its checkpoint.
                 task.pauseRequested = true
                 task.control?.requestPause()
-                update.set("pause_requested", .integer(1))
+                update.set(.pauseRequested(true))
             }
         }
     }
@@ -30,7 +30,7 @@ extension TaskManager {
             task.pauseRequested = false
             task.control?.cancelPauseRequest()
             var update = TaskUpdate(id)
-            update.set("pause_requested", .integer(0))
+            update.set(.pauseRequested(false))
             update.audit = ("resume", actor, "cancelled a pause request")
             let ticket = try? store.enqueue(update)
             lock.unlock()
@@ -44,8 +44,8 @@ extension TaskManager {
             task.status = .pending
             task.runAt = nil
             update.status(.pending)
-            update.set("finished_at", .null)
-            update.set("run_at", .null)
+            update.set(.finishedAt(nil))
+            update.set(.runAt(nil))
             state.enqueue(task, now: Date().timeIntervalSince1970)
         }
     }
@@ -58,7 +58,7 @@ extension TaskManager {
             switch task.status {
             case .running:
                 state.requestStop(task, .user)
-                update.set("stop_requested", .integer(1))
+                update.set(.stopRequested(true))
             default:
                 // Pending, or paused (its thread, if any, unwinds in the background without a slot).
                 finish(task, as: .stopped, update: &update, now: now)
@@ -73,7 +73,7 @@ extension TaskManager {
         try control(idOrPrefix, .restart, actor: actor) { task, update in
             if task.control != nil {
                 state.requestStop(task, .restart)
-                update.set("stop_requested", .integer(1))
+                update.set(.stopRequested(true))
             } else {
                 resetForRestart(task, update: &update)
                 state.enqueue(task, now: Date().timeIntervalSince1970)

@@ -16,14 +16,14 @@ extension TaskManager {
         task.deadline = nil
         task.pauseRequested = false
         var update = TaskUpdate(taskID)
-        update.set("stop_requested", .integer(0))
-        update.set("pause_requested", .integer(0))
+        update.set(.stopRequested(false))
+        update.set(.pauseRequested(false))
         // The attempt ended with the host alive: the crash-loop count starts again.
-        update.set("host_deaths", .integer(0))
+        update.set(.hostDeaths(0))
 
         switch outcome {
         case .finished(let json):
-            update.set("result", .text(json))
+            update.set(.result(json))
             clearError(&update)
             finish(task, as: .finished, update: &update, now: now)
             update.attemptEnded = (attempt, now, "finished", nil)
@@ -46,7 +46,7 @@ extension TaskManager {
             } else {
                 task.status = .pending
                 update.status(.pending)
-                update.set("waiting_reason", .text("suspended by a host shutdown; continues from its saved state"))
+                update.set(.waitingReason("suspended by a host shutdown; continues from its saved state"))
                 update.attemptEnded = (attempt, now, "suspended by shutdown", nil)
             }
         }
@@ -65,9 +65,7 @@ extension TaskManager {
     private func fail(_ task: LiveTask, message fullMessage: String, errorType: String, update: inout TaskUpdate, now: Double) {
         // A plugin's error text is not trusted to be small.
         let message = configuration.limits.clippedLogLine(fullMessage)
-        update.set("error_message", .text(message))
-        update.set("error_type", .text(errorType))
-        update.set("error_attempt", .integer(Int64(task.attempt)))
+        update.set(.error(TaskFailure(message: message, type: errorType, attempt: task.attempt)))
         update.attemptEnded = (task.attempt, now, "failed", message)
         if task.retriesUsed < task.maxRetries {
             task.retriesUsed += 1
@@ -75,9 +73,9 @@ extension TaskManager {
             task.status = .pending
             task.runAt = runAt
             update.status(.pending)
-            update.set("retries_used", .integer(Int64(task.retriesUsed)))
-            update.set("run_at", .real(runAt))
-            update.set("waiting_reason", .text("retry \(task.retriesUsed) of \(task.maxRetries) after: \(message)"))
+            update.set(.retriesUsed(task.retriesUsed))
+            update.set(.runAt(runAt))
+            update.set(.waitingReason("retry \(task.retriesUsed) of \(task.maxRetries) after: \(message)"))
             state.enqueue(task, now: now)
         } else {
             finish(task, as: .failed, update: &update, now: now)
@@ -89,8 +87,8 @@ extension TaskManager {
         task.status = status
         task.queueTicket = 0
         update.status(status)
-        update.set("finished_at", .real(now))
-        update.set("waiting_reason", .null)
+        update.set(.finishedAt(now))
+        update.set(.waitingReason(nil))
         if task.control == nil { state.live[task.id] = nil }
     }
 
@@ -101,21 +99,17 @@ extension TaskManager {
         task.runAt = nil
         task.requestedStop = nil
         update.status(.pending)
-        update.set("retries_used", .integer(0))
-        update.set("run_at", .null)
-        update.set("result", .null)
-        update.set("finished_at", .null)
-        update.set("progress_completed", .null)
-        update.set("progress_total", .null)
-        update.set("progress_message", .null)
-        update.set("waiting_reason", .null)
+        update.set(.retriesUsed(0))
+        update.set(.runAt(nil))
+        update.set(.result(nil))
+        update.set(.finishedAt(nil))
+        update.set(.progress(nil))
+        update.set(.waitingReason(nil))
         update.clearSavedState = true
         clearError(&update)
     }
 
     func clearError(_ update: inout TaskUpdate) {
-        update.set("error_message", .null)
-        update.set("error_type", .null)
-        update.set("error_attempt", .null)
+        update.set(.error(nil))
     }
 }

@@ -33,7 +33,7 @@ extension TaskManager {
                 if task.waitingReason != reason {
                     task.waitingReason = reason
                     var update = TaskUpdate(task.id)
-                    update.set("waiting_reason", .text(reason))
+                    update.set(.waitingReason(reason))
                     _ = try? store.enqueue(update)
                 }
                 continue
@@ -63,7 +63,7 @@ extension TaskManager {
         task.pausedAt = nil
         var update = TaskUpdate(task.id)
         update.status(.running)
-        update.set("waiting_reason", .null)
+        update.set(.waitingReason(nil))
         _ = try? store.enqueue(update)
         control.resume()
         publishStatus(task)
@@ -98,13 +98,13 @@ extension TaskManager {
     static func attemptStartUpdate(_ id: String, attempt: Int, now: Double) -> TaskUpdate {
         var update = TaskUpdate(id)
         update.status(.running)
-        update.set("attempt", .integer(Int64(attempt)))
-        update.set("started_at", .real(now))
-        update.set("run_at", .null)
-        update.set("waiting_reason", .null)
-        update.set("stop_requested", .integer(0))
-        update.set("pause_requested", .integer(0))
-        update.set("notice", .null)
+        update.set(.attempt(attempt))
+        update.set(.startedAt(now))
+        update.set(.runAt(nil))
+        update.set(.waitingReason(nil))
+        update.set(.stopRequested(false))
+        update.set(.pauseRequested(false))
+        update.set(.notice(nil))
         update.attemptStarted = (attempt, now)
         return update
     }
@@ -128,7 +128,7 @@ extension TaskManager {
     /// Called by a task's thread when its saved state did not decode: the attempt started fresh, and `show` and the audit say so.
     func savedStateUndecodable(_ control: RunControl, message: String) {
         var update = TaskUpdate(control.taskID)
-        update.set("notice", .text("attempt \(control.attempt): \(message)"))
+        update.set(.notice("attempt \(control.attempt): \(message)"))
         update.audit = ("state_dropped", configuration.hostActor, message)
         _ = try? store.enqueue(update)
         logger.warning("saved state could not be decoded", metadata: ["task": "\(control.taskID)", "reason": "\(message)"])
@@ -147,7 +147,7 @@ extension TaskManager {
         state.releaseSlot(task)
         var update = TaskUpdate(task.id)
         update.status(.paused)
-        update.set("pause_requested", .integer(0))
+        update.set(.pauseRequested(false))
         let ticket = try? store.enqueue(update)
         let event = TaskEvent.status(taskID: task.id, status: .paused, attempt: task.attempt)
         lock.broadcast()

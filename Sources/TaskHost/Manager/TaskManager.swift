@@ -87,10 +87,8 @@ public final class TaskManager: @unchecked Sendable {
         for task in stragglers {
             var update = TaskUpdate(task.id)
             update.status(.interrupted)
-            update.set("finished_at", .real(Date().timeIntervalSince1970))
-            update.set("error_message", .text("interrupted: still running when the host's shutdown grace period ended"))
-            update.set("error_type", .text("Interrupted"))
-            update.set("error_attempt", .integer(Int64(task.attempt)))
+            update.set(.finishedAt(Date().timeIntervalSince1970))
+            update.set(.error(TaskFailure(message: "interrupted: still running when the host's shutdown grace period ended", type: "Interrupted", attempt: task.attempt)))
             update.attemptEnded = (task.attempt, Date().timeIntervalSince1970, "interrupted", "shutdown grace period ended")
             if let ticket = try? store.enqueue(update) { tickets.append(ticket) }
             task.status = .interrupted

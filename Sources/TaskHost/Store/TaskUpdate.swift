@@ -1,5 +1,23 @@
 import Foundation
 
+/// One field of a task row, typed: the manager says what changes, the store how it is stored.
+enum TaskField: Sendable {
+    case status(TaskStatus)
+    case attempt(Int)
+    case startedAt(Double)
+    case finishedAt(Double?)
+    case runAt(Double?)
+    case waitingReason(String?)
+    case notice(String?)
+    case stopRequested(Bool)
+    case pauseRequested(Bool)
+    case retriesUsed(Int)
+    case hostDeaths(Int)
+    case result(String?)
+    case progress(TaskProgress?)
+    case error(TaskFailure?)
+}
+
 /// A change to one task row, with the attempt history and audit rows that go with it,
 /// applied in one savepoint.
 struct TaskUpdate: Sendable {
@@ -12,9 +30,35 @@ struct TaskUpdate: Sendable {
 
     init(_ taskID: String) { self.taskID = taskID }
 
-    mutating func set(_ column: String, _ value: SQLiteValue) { fields.append((column, value)) }
+    private mutating func set(_ column: String, _ value: SQLiteValue) { fields.append((column, value)) }
 
-    mutating func status(_ status: TaskStatus) { set("status", .text(status.rawValue)) }
+    /// Sets one field of the row; the store alone knows the column names.
+    mutating func set(_ field: TaskField) {
+        switch field {
+        case .status(let status): set("status", .text(status.rawValue))
+        case .attempt(let attempt): set("attempt", .integer(Int64(attempt)))
+        case .startedAt(let at): set("started_at", .real(at))
+        case .finishedAt(let at): set("finished_at", .optional(at))
+        case .runAt(let at): set("run_at", .optional(at))
+        case .waitingReason(let reason): set("waiting_reason", .optional(reason))
+        case .notice(let notice): set("notice", .optional(notice))
+        case .stopRequested(let flag): set("stop_requested", .integer(flag ? 1 : 0))
+        case .pauseRequested(let flag): set("pause_requested", .integer(flag ? 1 : 0))
+        case .retriesUsed(let count): set("retries_used", .integer(Int64(count)))
+        case .hostDeaths(let count): set("host_deaths", .integer(Int64(count)))
+        case .result(let json): set("result", .optional(json))
+        case .progress(let progress):
+            set("progress_completed", .optional(progress?.completed))
+            set("progress_total", .optional(progress?.total))
+            set("progress_message", .optional(progress?.message))
+        case .error(let failure):
+            set("error_message", .optional(failure?.message))
+            set("error_type", .optional(failure?.type))
+            set("error_attempt", .optional(failure.map { Int64($0.attempt) }))
+        }
+    }
+
+    mutating func status(_ status: TaskStatus) { set(.status(status)) }
 
     func apply(to connection: SQLiteConnection, now: Double) throws {
         var columns = fields.map { "\($0.column) = ?" }
