@@ -26,7 +26,7 @@ public struct APIError: HTTPResponseError, Sendable {
             case .taskNotFound, .typeLookup(.unknownType): .notFound
             case .typeLookup(.typeUnavailable), .illegalTransition, .busy: .conflict
             case .ambiguousID, .invalidParameters, .invalidOption: .badRequest
-            case .storage(let storage) where storage.isDiskFull: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
+            case .storage(let storage) where storage.isNotWritable: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .shuttingDown: .serviceUnavailable
             case .storage, .notATaskhostDatabase, .databaseTooNew, .databaseCorrupt: .internalServerError
             }

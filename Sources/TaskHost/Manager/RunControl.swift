@@ -31,6 +31,7 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
     private var stopReason: StopReason?
     private var latestState: Data?
     private var lastProgressEvent = ContinuousClock.now - .seconds(1)
+    private var lastCheckpoint = ContinuousClock.now
 
     private let buffer: ActivityBuffer
     private let events: EventHub
@@ -78,10 +79,14 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
 
     var requestedStop: StopReason? { locked { stopReason } }
 
+    /// Seconds since the attempt started or last called `checkpoint()`.
+    var secondsSinceCheckpoint: Double { locked { (ContinuousClock.now - lastCheckpoint).seconds } }
+
     // MARK: TaskContextBackend, called on the task's thread.
 
     func checkpoint() throws {
         condition.lock()
+        lastCheckpoint = .now
         if let reason = stopReason {
             condition.unlock()
             throw TaskStopped(reason: reason.text)

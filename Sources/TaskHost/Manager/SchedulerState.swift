@@ -52,6 +52,10 @@ final class LiveTask {
     var backoff = Backoff()
     /// Known for tasks submitted by this process; read from the store for recovered ones.
     var parameters: TaskParameters?
+    /// An outcome applied here and not yet committed (see `finishAttempt`).
+    var unwrittenOutcome: UnwrittenOutcome?
+    /// An attempt failed by its timeout while its thread still ran: that thread's late outcome is discarded.
+    var abandonedAttempt: Int?
 
     init(id: String, type: String, seq: Int64, status: TaskStatus, priority: Int, attempt: Int, runAt: Double?) {
         self.id = id
@@ -78,6 +82,13 @@ struct SchedulerState {
     var nextTicket: UInt64 = 1
     var acceptingWork = true
     var stopped = false
+    private var outcomeTokens: UInt64 = 0
+
+    /// A number that tells one outcome write (and its retries) from the next.
+    mutating func nextOutcomeToken() -> UInt64 {
+        outcomeTokens += 1
+        return outcomeTokens
+    }
 
     /// Queues `task` to start now or at its run time.
     mutating func enqueue(_ task: LiveTask, now: Double) {

@@ -8,45 +8,45 @@ extension TaskManager {
         try control(idOrPrefix, .pause, actor: actor) { task, update in
             switch task.status {
             case .pending:
-                task.status = .paused
-                task.queueTicket = 0
                 update.status(.paused)
+                return {
+                    task.status = .paused
+                    task.queueTicket = 0
+                }
             default:
                 // Running: the status changes when the thread reaches its checkpoint.
-                task.pauseRequested = true
-                task.control?.requestPause()
                 update.set(.pauseRequested(true))
+                return {
+                    task.pauseRequested = true
+                    task.control?.requestPause()
+                }
             }
         }
     }
 
-    /// Lets a paused task continue where it blocked (or from its saved state), or an interrupted one from its saved state.
+    /// Lets a paused task continue where it blocked (or from its saved state), or an interrupted
+    /// one from its saved state; on a running task whose pause was asked for and not reached, cancels the request.
     @discardableResult
     public func resume(_ idOrPrefix: String, actor: String = "api") throws(TaskHostError) -> TaskRecord {
-        let id = try store.resolveID(idOrPrefix)
-        // Resuming a running task whose pause was asked for but not reached just cancels the request.
-        lock.lock()
-        if let task = state.live[id], task.status == .running, task.pauseRequested {
-            task.pauseRequested = false
-            task.control?.cancelPauseRequest()
-            var update = TaskUpdate(id)
-            update.set(.pauseRequested(false))
-            update.audit = ("resume", actor, "cancelled a pause request")
-            let ticket = try? store.enqueue(update)
-            lock.unlock()
-            try wait(ticket)
-            return try store.record(id)
-        }
-        lock.unlock()
-        return try control(id, .resume, actor: actor) { task, update in
+        try control(idOrPrefix, .resume, actor: actor, allowsPauseCancel: true) { task, update in
+            if task.status == .running {
+                update.set(.pauseRequested(false))
+                update.audit = ("resume", actor, "cancelled a pause request")
+                return {
+                    task.pauseRequested = false
+                    task.control?.cancelPauseRequest()
+                }
+            }
             // Paused with or without a thread, or interrupted: queue it; the scheduler gives it a
             // slot and either wakes its thread or starts a new attempt from the saved state.
-            task.status = .pending
-            task.runAt = nil
             update.status(.pending)
             update.set(.finishedAt(nil))
             update.set(.runAt(nil))
-            state.enqueue(task, now: Date().timeIntervalSince1970)
+            return { [self] in
+                task.status = .pending
+                task.runAt = nil
+                state.enqueue(task, now: Date().timeIntervalSince1970)
+            }
         }
     }
 
@@ -54,15 +54,17 @@ extension TaskManager {
     @discardableResult
     public func stop(_ idOrPrefix: String, actor: String = "api") throws(TaskHostError) -> TaskRecord {
         try control(idOrPrefix, .stop, actor: actor) { task, update in
-            let now = Date().timeIntervalSince1970
             switch task.status {
             case .running:
-                state.requestStop(task, .user)
                 update.set(.stopRequested(true))
+                return { [self] in state.requestStop(task, .user) }
             default:
                 // Pending, or paused (its thread, if any, unwinds in the background without a slot).
-                finish(task, as: .stopped, update: &update, now: now)
-                state.requestStop(task, .user)
+                Self.finishFields(&update, as: .stopped, now: Date().timeIntervalSince1970)
+                return { [self] in
+                    finish(task, as: .stopped)
+                    state.requestStop(task, .user)
+                }
             }
         }
     }
@@ -72,10 +74,12 @@ extension TaskManager {
     public func restart(_ idOrPrefix: String, actor: String = "api") throws(TaskHostError) -> TaskRecord {
         try control(idOrPrefix, .restart, actor: actor) { task, update in
             if task.control != nil {
-                state.requestStop(task, .restart)
                 update.set(.stopRequested(true))
-            } else {
-                resetForRestart(task, update: &update)
+                return { [self] in state.requestStop(task, .restart) }
+            }
+            Self.restartFields(&update)
+            return { [self] in
+                resetForRestart(task)
                 state.enqueue(task, now: Date().timeIntervalSince1970)
             }
         }
@@ -107,58 +111,49 @@ extension TaskManager {
         return deleted.count
     }
 
-    /// Checks the transition, applies `change` to the live task (creating it for a terminal
-    /// one), queues the write under the lock, and returns the record once it is durable.
+    /// The one way a control action changes a task: check the transition against the live state,
+    /// commit the row change (`plan` fills it, touching no memory), then apply the memory change
+    /// `plan` returned, then publish. A commit that fails changes nothing and is reported.
+    ///
+    /// The manager's lock is held through the commit, so decisions, commits and their application
+    /// happen in one order. (Nothing on the commit path takes this lock: `onCommit` callbacks must not.)
     private func control(
-        _ idOrPrefix: String, _ action: TaskAction, actor: String, change: (LiveTask, inout TaskUpdate) -> Void
+        _ idOrPrefix: String, _ action: TaskAction, actor: String, allowsPauseCancel: Bool = false,
+        plan: (LiveTask, inout TaskUpdate) -> (() -> Void)
     ) throws(TaskHostError) -> TaskRecord {
         let id = try store.resolveID(idOrPrefix)
         lock.lock()
-        guard state.acceptingWork else {
-            lock.unlock()
-            throw .shuttingDown
-        }
-        let task: LiveTask
         do throws(TaskHostError) {
+            guard state.acceptingWork else { throw .shuttingDown }
+            let task: LiveTask
             if let live = state.live[id] {
                 task = live
             } else {
                 // Terminal tasks are not kept in memory; read the row (no write can race: this lock is held).
                 task = LiveTask(try store.schedulable(id))
             }
-            try TaskLifecycle.check(action, taskID: id, status: task.status)
+            // An outcome in flight is waited for (a few ms), so a control never acts on a stale status.
+            try awaitOutcome(task)
+            let cancelsPause = allowsPauseCancel && task.status == .running && task.pauseRequested
+            if !cancelsPause { try TaskLifecycle.check(action, taskID: id, status: task.status) }
             if action == .restart && task.status == .stopped && task.control != nil {
                 throw .busy("task \(id.prefix(12)) is still unwinding from a stop (its thread has not reached the end of its hooks); restart it once it has ended")
             }
+            var update = TaskUpdate(id)
+            update.audit = (action.rawValue, actor, nil)
+            let apply = plan(task, &update)
+            try wait(try store.enqueue(update))
+            apply()
+            state.live[id] = task.status.isTerminal && task.control == nil ? nil : task
+            // Published with the lock held: events go out in the order the changes were made.
+            events.publish(.status(taskID: task.id, status: task.status, attempt: task.attempt))
         } catch {
             lock.unlock()
             throw error
         }
-        var update = TaskUpdate(id)
-        update.audit = (action.rawValue, actor, nil)
-        change(task, &update)
-        if !task.status.isTerminal || task.control != nil { state.live[id] = task }
-        let ticket: StoreWriter.Ticket
-        do { ticket = try store.enqueue(update) } catch {
-            lock.unlock()
-            throw error
-        }
-        let event = TaskEvent.status(taskID: task.id, status: task.status, attempt: task.attempt)
         lock.broadcast()
         lock.unlock()
-        try wait(ticket)
-        events.publish(event)
-        return try store.record(id)
-    }
-
-    private func wait(_ ticket: StoreWriter.Ticket?) throws(TaskHostError) {
-        do { try ticket?.wait() } catch let error as TaskHostError {
-            throw error
-        } catch let error as SQLiteError {
-            throw .storage(error)
-        } catch {
-            throw .storage(SQLiteError(code: 1, message: "\(error)", context: "writing"))
-        }
+        return try task(id)
     }
 }
 

@@ -3,13 +3,27 @@ import TaskKit
 
 extension TaskManager {
     /// Records how an attempt ended and decides what comes next (retry, requeue, terminal).
-    func finishAttempt(taskID: String, attempt: Int, control: RunControl?, outcome: AttemptOutcome) {
+    ///
+    /// An outcome is the one change that is applied to memory before its commit: it happened,
+    /// and refusing it would lose it. Until the commit succeeds the task stays in the live table
+    /// with `unwrittenOutcome` set (so `show` tells and controls wait), and a failed commit is
+    /// retried every second; the event is published only once the outcome is durable.
+    func finishAttempt(taskID: String, attempt: Int, control: RunControl?, outcome reported: AttemptOutcome) {
         lock.lock()
-        guard !state.stopped, let task = state.live[taskID], task.attempt == attempt else {
+        guard !state.stopped, let task = state.live[taskID], task.attempt == attempt, task.abandonedAttempt != attempt else {
             lock.unlock()
+            logger.notice("a late outcome of an attempt already ended was discarded", metadata: ["task": "\(taskID)", "attempt": "\(attempt)"])
             return
         }
+        endAttempt(task, attempt: attempt, outcome: reported)
+        lock.unlock()
+    }
+
+    /// Ends the current attempt of `task` with `reported`; called with `lock` held.
+    func endAttempt(_ task: LiveTask, attempt: Int, outcome reported: AttemptOutcome) {
+        let taskID = task.id
         let now = Date().timeIntervalSince1970
+        let outcome = truthfulOutcome(reported, for: task)
         state.releaseSlot(task)
         state.withThread[taskID] = nil
         task.control = nil
@@ -24,8 +38,9 @@ extension TaskManager {
         switch outcome {
         case .finished(let json):
             update.set(.result(json))
-            clearError(&update)
-            finish(task, as: .finished, update: &update, now: now)
+            update.set(.error(nil))
+            Self.finishFields(&update, as: .finished, now: now)
+            finish(task, as: .finished)
             update.attemptEnded = (attempt, now, "finished", nil)
         case .failed(let message, let errorType):
             fail(task, message: message, errorType: errorType, update: &update, now: now)
@@ -33,11 +48,14 @@ extension TaskManager {
             fail(task, message: StopReason.timeout(seconds: seconds).text, errorType: "Timeout", update: &update, now: now)
         case .stopped(.user):
             // A paused task that was stopped is already `stopped` on disk; only its attempt closes here.
-            if task.status != .stopped { finish(task, as: .stopped, update: &update, now: now) }
-            state.live[taskID] = nil
+            if task.status != .stopped {
+                Self.finishFields(&update, as: .stopped, now: now)
+                finish(task, as: .stopped)
+            }
             update.attemptEnded = (attempt, now, "stopped", nil)
         case .stopped(.restart):
-            resetForRestart(task, update: &update)
+            Self.restartFields(&update)
+            resetForRestart(task)
             update.attemptEnded = (attempt, now, "stopped for restart", nil)
             state.enqueue(task, now: now)
         case .stopped(.shutdown):
@@ -50,15 +68,87 @@ extension TaskManager {
                 update.attemptEnded = (attempt, now, "suspended by shutdown", nil)
             }
         }
-        let event = TaskEvent.status(taskID: task.id, status: task.status, attempt: task.attempt)
-        // Published once durable: a subscriber that reads the task back sees this status. The
-        // thread does not wait for the commit: the write usually rides along in the next one.
-        let events = events
-        _ = try? store.enqueue(update) { _ in events.publish(event) }
+        if case .finished = outcome, task.requestedStop == .user {
+            // Asked to stop, it finished without reaching a checkpoint: its work is done, and the record says both.
+            update.set(.notice("a stop was requested but the task finished before reaching a checkpoint; its result is kept"))
+        }
+        writeOutcome(update, of: task)
         // The scheduler (or a shutdown) has something to do only if a task waits for the freed
         // slot or this one goes back to the queue; sparing the wake-up matters for short tasks.
         if !state.ready.isEmpty || task.status == .pending || !state.acceptingWork { lock.broadcast() }
-        lock.unlock()
+    }
+
+    /// What the attempt's end means given what was asked of it: a restart asked of a task that
+    /// never reached a checkpoint is still a restart (never silently dropped).
+    private func truthfulOutcome(_ reported: AttemptOutcome, for task: LiveTask) -> AttemptOutcome {
+        if task.requestedStop == .restart, case .finished = reported { return .stopped(.restart) }
+        if task.requestedStop == .restart, case .failed = reported { return .stopped(.restart) }
+        return reported
+    }
+
+    /// Queues an outcome's write; called with `lock` held. The task counts as ended in memory at
+    /// once; it leaves the live table (and its event is published) when the write commits.
+    func writeOutcome(_ update: TaskUpdate, of task: LiveTask) {
+        let token = state.nextOutcomeToken()
+        task.unwrittenOutcome = UnwrittenOutcome(token: token, status: task.status, update: update, ticket: nil)
+        let id = task.id
+        let ticket = try? store.enqueue(update) { [weak self] error in
+            // On the committing thread, which may be one that holds the manager's lock while it
+            // leads a commit round: hop before taking the lock.
+            guard let manager = self else { return }
+            DispatchQueue.global().async { manager.outcomeCommitted(id, token: token, error: error) }
+        }
+        task.unwrittenOutcome?.ticket = ticket
+        if ticket == nil {
+            DispatchQueue.global().async { [weak self] in self?.outcomeCommitted(id, token: token, error: TaskHostError.shuttingDown) }
+        }
+    }
+
+    /// The outcome's commit came back: settle it, or schedule a retry.
+    private func outcomeCommitted(_ id: String, token: UInt64, error: (any Error)?) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let task = state.live[id], let pending = task.unwrittenOutcome, pending.token == token else { return }
+        if let error {
+            guard !state.stopped else {
+                logger.error("an attempt's outcome could not be written before shutdown", metadata: ["task": "\(task.id)", "error": "\(error)"])
+                return
+            }
+            logger.warning("an attempt's outcome could not be written; retrying every second", metadata: ["task": "\(task.id)", "error": "\(error)"])
+            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [weak self] in self?.retryOutcome(id, token: token) }
+            return
+        }
+        settleOutcome(task)
+    }
+
+    private func retryOutcome(_ id: String, token: UInt64) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let task = state.live[id], let pending = task.unwrittenOutcome, pending.token == token, !state.stopped else { return }
+        writeOutcome(pending.update, of: task)
+    }
+
+    /// An outcome is durable: publish it and forget a terminal task. Called with `lock` held.
+    func settleOutcome(_ task: LiveTask) {
+        guard let pending = task.unwrittenOutcome else { return }
+        task.unwrittenOutcome = nil
+        if task.status.isTerminal, task.control == nil, state.live[task.id] === task { state.live[task.id] = nil }
+        // Published with the lock held: events go out in the order the changes were made.
+        events.publish(.status(taskID: task.id, status: pending.status, attempt: task.attempt))
+    }
+
+    /// Waits (with `lock` held) for a task's outcome write if one is in flight; throws if it cannot be written now.
+    func awaitOutcome(_ task: LiveTask) throws(TaskHostError) {
+        guard let pending = task.unwrittenOutcome else { return }
+        do {
+            try pending.ticket?.wait()
+        } catch {
+            throw .busy(
+                "task \(task.id.prefix(12)) ended (\(pending.status.rawValue)) but the database has not recorded it yet "
+                    + "(\(store.writeProblem ?? "\(error)")); it is retried every second — try again once it is recorded")
+        }
+        if pending.ticket == nil { throw .shuttingDown }
+        settleOutcome(task)
     }
 
     /// A failed attempt: back to pending after the backoff while retries are left, else failed.
@@ -78,26 +168,26 @@ extension TaskManager {
             update.set(.waitingReason("retry \(task.retriesUsed) of \(task.maxRetries) after: \(message)"))
             state.enqueue(task, now: now)
         } else {
-            finish(task, as: .failed, update: &update, now: now)
+            Self.finishFields(&update, as: .failed, now: now)
+            finish(task, as: .failed)
         }
     }
 
-    /// Moves a task to a terminal status and forgets it in memory.
-    func finish(_ task: LiveTask, as status: TaskStatus, update: inout TaskUpdate, now: Double) {
-        task.status = status
-        task.queueTicket = 0
+    /// The row change that moves a task to a terminal status.
+    static func finishFields(_ update: inout TaskUpdate, as status: TaskStatus, now: Double) {
         update.status(status)
         update.set(.finishedAt(now))
         update.set(.waitingReason(nil))
-        if task.control == nil { state.live[task.id] = nil }
     }
 
-    /// Clears the results of earlier runs so the task starts from the beginning.
-    func resetForRestart(_ task: LiveTask, update: inout TaskUpdate) {
-        task.status = .pending
-        task.retriesUsed = 0
-        task.runAt = nil
-        task.requestedStop = nil
+    /// Moves a live task to a terminal status (it leaves the live table once that is durable).
+    func finish(_ task: LiveTask, as status: TaskStatus) {
+        task.status = status
+        task.queueTicket = 0
+    }
+
+    /// The row change that clears the results of earlier runs so the task starts from the beginning.
+    static func restartFields(_ update: inout TaskUpdate) {
         update.status(.pending)
         update.set(.retriesUsed(0))
         update.set(.runAt(nil))
@@ -105,11 +195,24 @@ extension TaskManager {
         update.set(.finishedAt(nil))
         update.set(.progress(nil))
         update.set(.waitingReason(nil))
+        update.set(.notice(nil))
         update.clearSavedState = true
-        clearError(&update)
-    }
-
-    func clearError(_ update: inout TaskUpdate) {
         update.set(.error(nil))
     }
+
+    /// The memory side of `restartFields`.
+    func resetForRestart(_ task: LiveTask) {
+        task.status = .pending
+        task.retriesUsed = 0
+        task.runAt = nil
+        task.requestedStop = nil
+    }
+}
+
+/// An attempt's outcome that is applied in memory and not yet committed.
+struct UnwrittenOutcome {
+    let token: UInt64
+    let status: TaskStatus
+    let update: TaskUpdate
+    var ticket: StoreWriter.Ticket?
 }

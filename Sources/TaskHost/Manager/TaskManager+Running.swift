@@ -20,6 +20,11 @@ extension TaskManager {
             // interrupted (or requeued on request), never silently run a second time. It also
             // puts an earlier attempt's saved state on disk before it is read back.
             try startWrite?.wait()
+        } catch {
+            attemptStartFailed(taskID: taskID, attempt: attempt, error: error)
+            return
+        }
+        do {
             parameters = try known ?? store.record(taskID).parameters
             savedState = attempt > 1 ? try store.savedState(taskID) : nil
         } catch {

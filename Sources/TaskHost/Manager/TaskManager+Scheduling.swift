@@ -46,39 +46,71 @@ extension TaskManager {
             task.waitingReason = nil
             state.takeSlot(task)
             if let control = task.control {
-                resumeThread(task, control: control)
+                resumeThread(task, control: control, now: now)
             } else {
                 launch(task, type: type, now: now)
             }
         }
     }
 
-    /// A paused task blocked at a checkpoint got its slot back: let it continue.
-    private func resumeThread(_ task: LiveTask, control: RunControl) {
+    /// A paused task blocked at a checkpoint got its slot back: record it running, then let it continue.
+    private func resumeThread(_ task: LiveTask, control: RunControl, now: Double) {
+        var update = TaskUpdate(task.id)
+        update.status(.running)
+        update.set(.waitingReason(nil))
+        do {
+            try wait(try store.enqueue(update))
+        } catch {
+            // Not recorded: it stays paused (no CPU) and is tried again in a second.
+            state.releaseSlot(task)
+            task.runAt = now + 1
+            state.enqueue(task, now: now)
+            logger.warning("could not record a resume; retrying", metadata: ["task": "\(task.id)", "error": "\(error)"])
+            return
+        }
         task.status = .running
         if let pausedAt = task.pausedAt, let deadline = task.deadline {
             // Time spent paused does not count against the timeout.
             task.deadline = deadline + (Date().timeIntervalSince1970 - pausedAt)
         }
         task.pausedAt = nil
-        var update = TaskUpdate(task.id)
-        update.status(.running)
-        update.set(.waitingReason(nil))
-        _ = try? store.enqueue(update)
         control.resume()
         publishStatus(task)
     }
 
-    /// Starts a new attempt on a thread of its own.
+    /// Starts a new attempt on a thread of its own; its running event goes out once the start is durable.
     private func launch(_ task: LiveTask, type: any BaseTask.Type, now: Double) {
         task.attempt += 1
-        let ticket = try? store.enqueue(Self.attemptStartUpdate(task.id, attempt: task.attempt, now: now))
-        startThread(task, type: type, now: now, startWrite: ticket)
+        let event = TaskEvent.status(taskID: task.id, status: .running, attempt: task.attempt)
+        let events = events
+        let ticket = try? store.enqueue(Self.attemptStartUpdate(task.id, attempt: task.attempt, now: now)) { error in
+            if error == nil { events.publish(event) }
+        }
+        startThread(task, type: type, now: now, startWrite: ticket, publish: false)
+    }
+
+    /// The start of an attempt could not be recorded: the task goes back to the queue as it was
+    /// (its thread never ran the task's code) and is tried again in a second.
+    func attemptStartFailed(taskID: String, attempt: Int, error: any Error) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let task = state.live[taskID], task.attempt == attempt, task.status == .running else { return }
+        state.releaseSlot(task)
+        state.withThread[taskID] = nil
+        task.control = nil
+        task.deadline = nil
+        task.attempt -= 1
+        task.status = .pending
+        let now = Date().timeIntervalSince1970
+        task.runAt = now + 1
+        state.enqueue(task, now: now)
+        lock.broadcast()
+        logger.warning("could not record the start of an attempt; retrying", metadata: ["task": "\(taskID)", "error": "\(error)"])
     }
 
     /// Marks `task` running in memory and gives its attempt a thread; `startWrite` is the
     /// pending write of its running state, nil when that is durable already. Called with `lock` held.
-    func startThread(_ task: LiveTask, type: any BaseTask.Type, now: Double, startWrite: StoreWriter.Ticket?) {
+    func startThread(_ task: LiveTask, type: any BaseTask.Type, now: Double, startWrite: StoreWriter.Ticket?, publish: Bool = true) {
         task.status = .running
         task.runAt = nil
         task.requestedStop = nil
@@ -88,7 +120,7 @@ extension TaskManager {
         let id = task.id
         let parameters = task.parameters
         state.withThread[id] = task
-        publishStatus(task)
+        if publish { publishStatus(task) }
         threads.run { [self] in
             runAttempt(taskID: id, attempt: attempt, type: type, parameters: parameters, startWrite: startWrite)
         }
@@ -109,21 +141,33 @@ extension TaskManager {
         return update
     }
 
-    /// Asks running tasks past their deadline to stop; returns the nearest future deadline.
+    /// Asks running tasks past their deadline to stop, and fails the attempt of one whose thread
+    /// has not unwound `timeoutGrace` later (it never reached a checkpoint; the thread is left to
+    /// end on its own and its late outcome is discarded). Returns the nearest future deadline.
     private func enforceTimeouts(now: Double) -> Double? {
         var nearest: Double?
-        for task in state.withThread.values where task.status == .running {
+        for task in Array(state.withThread.values) where task.status == .running {
             guard let deadline = task.deadline, let timeout = task.timeoutSeconds else { continue }
-            if deadline <= now {
-                task.deadline = nil
+            let abandonAt = deadline + Self.timeoutGrace
+            if now >= abandonAt {
+                task.abandonedAttempt = task.attempt
+                let message = StopReason.timeout(seconds: timeout).text + "; the thread was still running (it never reached a checkpoint)"
+                logger.warning("task timed out without reaching a checkpoint; its thread is abandoned", metadata: ["task": "\(task.id)"])
+                endAttempt(task, attempt: task.attempt, outcome: .failed(message: message, errorType: "Timeout"))
+                continue
+            }
+            if now >= deadline, task.requestedStop == nil {
                 state.requestStop(task, .timeout(seconds: timeout))
                 logger.notice("task timed out", metadata: ["task": "\(task.id)", "timeout": "\(timeout)"])
-            } else {
-                nearest = min(nearest ?? deadline, deadline)
             }
+            let next = now >= deadline ? abandonAt : deadline
+            nearest = min(nearest ?? next, next)
         }
         return nearest
     }
+
+    /// How long a timed-out attempt gets to reach a checkpoint before it is failed without it.
+    static let timeoutGrace: Double = 1
 
     /// Called by a task's thread when its saved state did not decode: the attempt started fresh, and `show` and the audit say so.
     func savedStateUndecodable(_ control: RunControl, message: String) {
@@ -134,25 +178,45 @@ extension TaskManager {
         logger.warning("saved state could not be decoded", metadata: ["task": "\(control.taskID)", "reason": "\(message)"])
     }
 
-    /// Called by a task's thread when it blocked at a checkpoint after a pause request.
+    /// Called by a task's thread when it blocked at a checkpoint after a pause request: record
+    /// the pause, then apply it. If the pause was cancelled meanwhile (a resume), the thread goes
+    /// on; if it cannot be recorded, the thread stays blocked (no CPU), the task stays `running`
+    /// with its pause requested, and the write is tried again every second.
     func threadReachedPause(_ control: RunControl) {
         lock.lock()
-        guard let task = state.live[control.taskID], task.control === control, task.status == .running else {
-            lock.unlock()
+        defer { lock.unlock() }
+        guard let task = state.live[control.taskID], task.control === control, task.status == .running, task.pauseRequested,
+            state.acceptingWork
+        else {
+            control.resume()
+            return
+        }
+        var update = TaskUpdate(task.id)
+        update.status(.paused)
+        update.set(.pauseRequested(false))
+        do {
+            try wait(try store.enqueue(update))
+        } catch {
+            logger.warning("could not record a pause; retrying every second", metadata: ["task": "\(task.id)", "error": "\(error)"])
+            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [weak self] in self?.threadReachedPause(control) }
             return
         }
         task.status = .paused
         task.pauseRequested = false
         task.pausedAt = Date().timeIntervalSince1970
         state.releaseSlot(task)
-        var update = TaskUpdate(task.id)
-        update.status(.paused)
-        update.set(.pauseRequested(false))
-        let ticket = try? store.enqueue(update)
-        let event = TaskEvent.status(taskID: task.id, status: .paused, attempt: task.attempt)
+        publishStatus(task)
         lock.broadcast()
-        lock.unlock()
-        try? ticket?.wait()
-        events.publish(event)
+    }
+
+    /// Waits for a write's commit, mapping its error.
+    func wait(_ ticket: StoreWriter.Ticket?) throws(TaskHostError) {
+        do { try ticket?.wait() } catch let error as TaskHostError {
+            throw error
+        } catch let error as SQLiteError {
+            throw .storage(error)
+        } catch {
+            throw .storage(SQLiteError(code: 1, message: "\(error)", context: "writing"))
+        }
     }
 }

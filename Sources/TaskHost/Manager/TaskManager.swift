@@ -117,8 +117,21 @@ public final class TaskManager: @unchecked Sendable {
     public var eventStreamsEnded: Bool { events.isClosed }
 
     /// The task with this id or unique id prefix.
+    /// What memory knows and the row does not yet say is added: an outcome not yet recorded
+    /// (the database is not writable), and how long a running attempt has gone without a checkpoint.
     public func task(_ idOrPrefix: String) throws(TaskHostError) -> TaskRecord {
-        try store.record(store.resolveID(idOrPrefix))
+        var record = try store.record(store.resolveID(idOrPrefix))
+        lock.lock()
+        defer { lock.unlock() }
+        guard let live = state.live[record.id] else { return record }
+        if let pending = live.unwrittenOutcome {
+            record.status = pending.status
+            record.notice = "ended \(pending.status.rawValue); not yet recorded in the database (\(store.writeProblem ?? "writing")); retried every second"
+        }
+        if record.status == .running, let control = live.control {
+            record.secondsSinceCheckpoint = control.secondsSinceCheckpoint
+        }
+        return record
     }
 
     /// Blocks the calling thread until the task reaches a terminal status or `timeout` passes; returns its record.

@@ -40,6 +40,9 @@ final class SQLiteConnection {
         sqlite3_wal_hook(handle, hook, Unmanaged.passUnretained(owner).toOpaque())
     }
 
+    /// The OS errno behind the last failed call on this connection (0 if none).
+    var systemErrno: Int32 { sqlite3_system_errno(handle) }
+
     /// Runs one or more statements without results.
     func execute(_ sql: String) throws(SQLiteError) {
         var message: UnsafeMutablePointer<CChar>?

@@ -30,6 +30,11 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
     /// True when the disk or quota is full.
     public var isDiskFull: Bool { primaryCode == SQLITE_FULL }
 
+    /// True when the database cannot be written for a reason outside taskhost (full, read-only, I/O error).
+    public var isNotWritable: Bool {
+        primaryCode == SQLITE_FULL || primaryCode == SQLITE_READONLY || primaryCode == SQLITE_IOERR || primaryCode == SQLITE_CANTOPEN
+    }
+
     /// For people.
     public var description: String { "\(context): \(message) (SQLite code \(code))" }
 }

@@ -71,6 +71,18 @@ final class ActivityBuffer: Sendable {
         }
     }
 
+    /// Puts back what a failed commit took: newer values reported since win, older log lines go first.
+    func restore(_ taken: Contents) {
+        guard !taken.isEmpty else { return }
+        change { contents in
+            contents.progress.merge(taken.progress) { newer, _ in newer }
+            contents.states.merge(taken.states) { newer, _ in newer }
+            contents.logs = taken.logs + contents.logs
+            contents.logCounts.merge(taken.logCounts, uniquingKeysWith: +)
+            contents.logsDropped.merge(taken.logsDropped, uniquingKeysWith: +)
+        }
+    }
+
     private func change(_ body: (inout Contents) -> Void) {
         let wasClean = contents.withLock { contents in
             let wasClean = contents.dirtySince == nil

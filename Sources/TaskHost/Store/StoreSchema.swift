@@ -72,11 +72,13 @@ enum StoreSchema {
         );
         """,
         // 2: how many log lines the cap dropped (shown in place), consecutive host deaths while a
-        // task ran (the crash-loop rule), and a note about the current attempt (saved state dropped).
+        // task ran (the crash-loop rule), a note about the current attempt (saved state dropped),
+        // and a one-row table a health check writes to learn whether the database is writable.
         """
         ALTER TABLE tasks ADD COLUMN logs_dropped INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE tasks ADD COLUMN host_deaths INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE tasks ADD COLUMN notice TEXT;
+        CREATE TABLE heartbeat (id INTEGER PRIMARY KEY, at REAL NOT NULL);
         """,
     ]
 

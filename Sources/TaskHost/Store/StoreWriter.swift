@@ -59,6 +59,11 @@ final class StoreWriter: @unchecked Sendable {
     private let linger: Duration
     private let flushActivity: (SQLiteConnection, ActivityBuffer.Contents) throws -> Void
     let buffer: ActivityBuffer
+    // The last commit's failure (nil after a success): what "degraded" reports.
+    private let lastFailure = Mutex<WriteFailure?>(nil)
+
+    /// Why the last commit failed, with the OS's reason; nil once a commit succeeded again.
+    var failure: WriteFailure? { lastFailure.withLock { $0 } }
 
     init(
         connection: SQLiteConnection, flushInterval: Duration, linger: Duration = .milliseconds(2), logCap: Int,
@@ -184,6 +189,7 @@ final class StoreWriter: @unchecked Sendable {
             if batch.count == 1 && activity.isEmpty, let only = batch.first {
                 try only.write(connection)
                 try connection.execute("COMMIT")
+                lastFailure.withLock { $0 = nil }
                 only.ticket.complete(nil)
                 return
             }
@@ -198,13 +204,26 @@ final class StoreWriter: @unchecked Sendable {
                 }
             }
             try connection.execute("COMMIT")
+            lastFailure.withLock { $0 = nil }
         } catch {
+            let systemError = connection.systemErrno
             try? connection.execute("ROLLBACK")
+            // Progress, logs and saved state taken for this round go back: they are written with the next commit that succeeds.
+            buffer.restore(activity)
+            lastFailure.withLock { $0 = WriteFailure(error: error, systemErrno: systemError, at: Date()) }
             let failure: any Error = (error as? SQLiteError).map { TaskHostError.storage($0) } ?? error
             errors = errors.map { $0 ?? failure }
         }
         for (pending, error) in zip(batch, errors) { pending.ticket.complete(error) }
     }
+}
+
+/// A commit that failed, for health reports.
+struct WriteFailure: Sendable {
+    let error: any Error
+    /// The OS's errno behind it (ENOSPC, EROFS, EIO...), 0 if none.
+    let systemErrno: Int32
+    let at: Date
 }
 
 extension Duration {

@@ -90,6 +90,34 @@ public final class TaskStore: Sendable {
 
     var activity: ActivityBuffer? { writerBox?.writer.buffer }
 
+    /// Writes one small row and returns `writeProblem` afterwards: a degraded host finds out
+    /// that space came back even when nothing else writes.
+    public func checkWritable() -> String? {
+        guard writerBox != nil else { return nil }
+        try? write { connection in
+            try connection.run("INSERT OR REPLACE INTO heartbeat (id, at) VALUES (1, ?)", [.real(Date().timeIntervalSince1970)])
+        }
+        return writeProblem
+    }
+
+    /// Nil while writes succeed; else why the database cannot be written, for health reports:
+    /// "database not writable: No space left on device (/home/taskhost.db, 0 bytes free)".
+    public var writeProblem: String? {
+        guard let failure = writerBox?.writer.failure else { return nil }
+        let reason: String
+        if failure.systemErrno != 0 {
+            reason = String(cString: strerror(failure.systemErrno))
+        } else if let error = failure.error as? SQLiteError {
+            reason = error.message
+        } else {
+            reason = "\(failure.error)"
+        }
+        var info = statvfs()
+        let directory = (path as NSString).deletingLastPathComponent
+        let free = statvfs(directory, &info) == 0 ? "\(ByteCount.grouped(Int(clamping: UInt64(info.f_bavail) &* UInt64(info.f_frsize)))) bytes free" : "free space unknown"
+        return "database not writable: \(reason) (\(path), \(free))"
+    }
+
     /// Runs `body` with the reader connection, mapping SQLite errors.
     func read<Result>(_ body: (SQLiteConnection) throws -> Result) throws(TaskHostError) -> Result {
         do {

@@ -44,7 +44,7 @@ public struct TaskDetail: Sendable, Codable, Equatable {
 
 /// `GET /v1/healthz`.
 public struct HealthReport: Sendable, Codable, Equatable {
-    /// "ok".
+    /// "ok", or "degraded" when the database cannot be written (`problem` says why).
     public var status: String
     /// The host's process id.
     public var pid: Int32
@@ -54,9 +54,12 @@ public struct HealthReport: Sendable, Codable, Equatable {
     public var uptimeSeconds: Double
     /// Tasks by status.
     public var tasks: [String: Int]
+    /// Why the host is degraded: "database not writable: No space left on device (<path>, 0 bytes free)".
+    public var problem: String?
 
     /// Creates a report.
-    public init(status: String, pid: Int32, home: String, uptimeSeconds: Double, tasks: [String: Int]) {
+    public init(status: String, pid: Int32, home: String, uptimeSeconds: Double, tasks: [String: Int], problem: String? = nil) {
+        self.problem = problem
         self.status = status
         self.pid = pid
         self.home = home

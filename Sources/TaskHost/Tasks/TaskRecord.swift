@@ -55,6 +55,8 @@ public struct TaskRecord: Sendable, Codable, Equatable {
     public var waitingReason: String?
     /// Something the user should know about the current attempt (its saved state could not be decoded...).
     public var notice: String? = nil
+    /// While running: seconds since the attempt started or last reached a checkpoint (pause and stop wait for one).
+    public var secondsSinceCheckpoint: Double? = nil
 }
 
 /// A task's last reported progress.

@@ -20,11 +20,15 @@ extension ControlAPI {
             return try JSONResponse.make(try await blocking { try manager.store.audit(after: after, limit: limit) })
         }
         group.get("healthz") { _, _ in
-            let counts = try await blocking { try manager.store.countsByStatus() }
+            let (counts, problem) = try await blocking {
+                // Only a host that saw a write fail probes; a healthy one answers from what it knows.
+                let problem = manager.store.writeProblem == nil ? nil : manager.store.checkWritable()
+                return (try manager.store.countsByStatus(), problem)
+            }
             let report = HealthReport(
-                status: "ok", pid: getpid(), home: home, uptimeSeconds: Date().timeIntervalSince(startedAt),
-                tasks: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }))
-            return try JSONResponse.make(report)
+                status: problem == nil ? "ok" : "degraded", pid: getpid(), home: home, uptimeSeconds: Date().timeIntervalSince(startedAt),
+                tasks: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }), problem: problem)
+            return try JSONResponse.make(report, status: problem == nil ? .ok : .serviceUnavailable)
         }
         group.get("metrics") { _, _ in
             let text = try await blocking { try metrics.render() }

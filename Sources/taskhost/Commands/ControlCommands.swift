@@ -40,8 +40,11 @@ extension TaskActionRunner {
     /// What happened, truthfully: a running task only has a request until it reaches a checkpoint.
     static func outcomeLine(verb: String, _ record: TaskRecord) -> String {
         let id = Formatting.shortID(record.id)
-        if record.stopRequested { return "stop requested for \(id): still \(record.status.rawValue); it stops at its next checkpoint" }
-        if record.pauseRequested { return "pause requested for \(id): still \(record.status.rawValue); it pauses at its next checkpoint" }
+        let waiting = record.secondsSinceCheckpoint.map { seconds in
+            seconds >= 1 ? " (it has not reached a checkpoint for \(Formatting.duration(seconds)))" : ""
+        } ?? ""
+        if record.stopRequested { return "stop requested for \(id): still \(record.status.rawValue); it stops at its next checkpoint\(waiting)" }
+        if record.pauseRequested { return "pause requested for \(id): still \(record.status.rawValue); it pauses at its next checkpoint\(waiting)" }
         let note = record.status == .pending && verb == "resumed" ? " (it continues as soon as a worker slot is free)" : ""
         return "\(verb) \(id): now \(record.status.rawValue)\(note)"
     }
