@@ -110,7 +110,10 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
     var isStopRequested: Bool { locked { stopReason != nil } }
 
     func progress(completed: Int64, total: Int64?, message: String?) {
-        let progress = TaskProgress(completed: completed, total: total, message: message)
+        // A plugin's numbers and text are not trusted: no negative counts, no megabyte messages in every list row.
+        let progress = TaskProgress(
+            completed: max(0, completed), total: total.map { max(0, $0) },
+            message: message.map { $0.clippedForMessage(limit: Self.maxProgressMessage) })
         buffer.progress(taskID, progress)
         let now = ContinuousClock.now
         let publish = locked {
@@ -125,6 +128,10 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
     func log(_ level: LogLevel, _ message: String) { buffer.log(taskID, level, limits.clippedLogLine(message)) }
 
     func saveState(_ data: Data) throws {
+        guard data.count <= limits.maxSavedStateBytes else {
+            throw TaskError(
+                "saved state is \(ByteCount.text(data.count)), over the \(ByteCount.text(limits.maxSavedStateBytes)) limit (serve --max-saved-state); save a position, not the data")
+        }
         locked { latestState = data }
         buffer.saveState(taskID, data)
     }
@@ -147,6 +154,9 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
         defer { condition.unlock() }
         return body()
     }
+
+    /// The longest progress message kept, in characters.
+    static let maxProgressMessage = 500
 
     static func format(_ seconds: Double) -> String {
         seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%.1f", seconds)

@@ -15,7 +15,6 @@ extension SchedulableTask {
             problems.append(problem)
         }
         if !(maxRetries >= 0 && maxRetries <= 1000) { problems.append("maxRetries \(maxRetries) is out of range 0...1000") }
-        if backoff.sanitized() != backoff { problems.append("backoff \(backoff) is out of range") }
         guard !problems.isEmpty else { return nil }
         return "failed at start-up: the stored task is invalid (" + problems.joined(separator: "; ") + "); submit it again"
     }

@@ -163,9 +163,10 @@ extension LiveTask {
         self.init(
             id: row.id, type: row.type, seq: row.seq, status: row.status, priority: row.priority, attempt: row.attempt,
             runAt: row.runAt)
-        timeoutSeconds = row.timeoutSeconds
+        // Whatever the row holds (an old version's values, a hand edit), memory holds usable ones.
+        timeoutSeconds = row.timeoutSeconds.flatMap { $0.isFinite && $0 > 0 ? TimeBounds.clampedDuration($0) : nil }
         retriesUsed = row.retriesUsed
-        maxRetries = row.maxRetries
-        backoff = row.backoff
+        maxRetries = min(max(row.maxRetries, 0), 1000)
+        backoff = row.backoff.sanitized()
     }
 }

@@ -196,6 +196,8 @@ extension TaskManager {
         update.set(.progress(nil))
         update.set(.waitingReason(nil))
         update.set(.notice(nil))
+        // A restart is the user's "try again": the crash-loop count starts over.
+        update.set(.hostDeaths(0))
         update.clearSavedState = true
         update.set(.error(nil))
     }

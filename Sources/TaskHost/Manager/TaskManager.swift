@@ -124,9 +124,11 @@ public final class TaskManager: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard let live = state.live[record.id] else { return record }
-        if let pending = live.unwrittenOutcome {
+        // Only a write that failed is shown: an outcome a few ms from its commit is not news
+        // (the row and the events still say what is durable).
+        if let pending = live.unwrittenOutcome, let problem = store.writeProblem {
             record.status = pending.status
-            record.notice = "ended \(pending.status.rawValue); not yet recorded in the database (\(store.writeProblem ?? "writing")); retried every second"
+            record.notice = "ended \(pending.status.rawValue); not yet recorded in the database (\(problem)); retried every second"
         }
         if record.status == .running, let control = live.control {
             record.secondsSinceCheckpoint = control.secondsSinceCheckpoint

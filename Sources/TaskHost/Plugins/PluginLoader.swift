@@ -35,9 +35,10 @@ public struct PluginLoaderConfiguration: Sendable {
         self.removeStaleImages = removeStaleImages
     }
 
-    /// This program's own executable, for `probeExecutable` when this program is `taskhost`.
+    /// This program's own executable, for `probeExecutable` when this program is `taskhost`
+    /// (`/proc/self/exe` itself: it still works after the file was replaced by an upgrade).
     public static var currentExecutable: String? {
-        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        FileManager.default.fileExists(atPath: "/proc/self/exe") ? "/proc/self/exe" : nil
     }
 }
 
@@ -151,20 +152,23 @@ public final class PluginLoader: Sendable {
         return outcome
     }
 
-    /// Waits while `path` was modified within `settleSeconds` (a copy in progress), up to 10 s;
-    /// returns its fingerprint once it holds still.
+    /// Returns `path`'s fingerprint once it holds still: a file modified within `settleSeconds`
+    /// (a copy in progress) is looked at again `settleSeconds` later, and is stable once size and
+    /// mtime did not change in between. Gives up after 10 s of changes. The wall clock only
+    /// decides whether to look twice, so a file dated in the future costs one interval, not a loop.
     private func waitUntilStable(_ path: String, _ first: FileFingerprint?) throws(PluginRejection) -> FileFingerprint? {
         let settle = configuration.settleSeconds
-        let started = Date()
-        var current = first
-        while let fingerprint = current {
-            let age = Date().timeIntervalSince1970 - Double(fingerprint.modified) / 1e9
-            guard age < settle else { return fingerprint }
-            guard Date().timeIntervalSince(started) < 10 else { throw .stillChanging(seconds: 10) }
-            Thread.sleep(forTimeInterval: min(max(settle - age, 0.05), settle))
-            current = FileFingerprint(path: path)
+        // Changed long enough ago (or dated in the future: the clock cannot tell): stable.
+        guard let initial = first, initial.age >= 0, initial.age < settle else { return first }
+        let started = ContinuousClock.now
+        var previous = initial
+        while ContinuousClock.now - started < .seconds(10) {
+            Thread.sleep(forTimeInterval: settle)
+            guard let next = FileFingerprint(path: path) else { return nil }
+            if next == previous { return next }
+            previous = next
         }
-        return current
+        throw .stillChanging(seconds: 10)
     }
 
     private func load(_ path: String, trust: PluginFileTrust) throws(PluginRejection) -> LoadedPlugin {
@@ -231,9 +235,11 @@ struct FileFingerprint: Equatable, Sendable {
     let device: UInt64
     let inode: UInt64
     let size: Int64
-    let modified: Int64
+    // Seconds and nanoseconds kept apart: a file dated past 2262 must not overflow one number.
+    let modifiedSeconds: Int64
+    let modifiedNanoseconds: Int64
 
-    static let unknown = FileFingerprint(device: 0, inode: 0, size: -1, modified: -1)
+    static let unknown = FileFingerprint(device: 0, inode: 0, size: -1, modifiedSeconds: -1, modifiedNanoseconds: -1)
 
     init?(path: String) {
         var info = stat()
@@ -241,13 +247,18 @@ struct FileFingerprint: Equatable, Sendable {
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
         size = Int64(info.st_size)
-        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        modifiedSeconds = Int64(info.st_mtim.tv_sec)
+        modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
     }
 
-    private init(device: UInt64, inode: UInt64, size: Int64, modified: Int64) {
+    private init(device: UInt64, inode: UInt64, size: Int64, modifiedSeconds: Int64, modifiedNanoseconds: Int64) {
         self.device = device
         self.inode = inode
         self.size = size
-        self.modified = modified
+        self.modifiedSeconds = modifiedSeconds
+        self.modifiedNanoseconds = modifiedNanoseconds
     }
+
+    /// Seconds since the last modification by the wall clock (negative for a file dated in the future).
+    var age: Double { Date().timeIntervalSince1970 - (Double(modifiedSeconds) + Double(modifiedNanoseconds) / 1e9) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Loads a new plugin image in a short-lived child process before the host `dlopen`s it.
 ///
@@ -19,52 +20,57 @@ struct PluginProbe: Sendable {
     }
 
     /// Throws `.probeFailed` (or the child's own rejection) unless the image loads in a child.
+    ///
+    /// The child's output goes to files, not pipes (a process the plugin forks could hold a pipe
+    /// open forever), and on timeout its whole process group is killed (the child makes itself a
+    /// group leader first thing).
     func check(image: String) throws(PluginRejection) {
         let marker = image + ".ok"
         if FileManager.default.fileExists(atPath: marker) { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["plugins", "probe", image]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        var environment = ProcessInfo.processInfo.environment
-        // A crash report is not needed from the probe, only its first line ("Fatal error: ...").
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        process.environment = environment
-        do { try process.run() } catch { throw .probeFailed("could not start the plugin probe \(executable): \(error.localizedDescription)") }
-        let pid = process.processIdentifier
-        let timedOut = ProbeFlag()
-        let watchdog = DispatchWorkItem {
-            timedOut.set()
-            kill(pid, SIGKILL)
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("taskhost-probe-\(getpid())-\(UInt64.random(in: 0...UInt64.max))")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let outputFile = scratch.appendingPathComponent("stdout"), errorFile = scratch.appendingPathComponent("stderr")
+        let pid: pid_t
+        do {
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            var environment = ProcessInfo.processInfo.environment
+            // A crash report is not needed from the probe, only its first line ("Fatal error: ...").
+            environment["SWIFT_BACKTRACE"] = "enable=no"
+            pid = try ChildProcess.spawn(
+                executable, ["plugins", "probe", image], environment: environment, standardOutput: outputFile.path,
+                standardError: errorFile.path)
+        } catch {
+            throw .probeFailed("could not start the plugin probe \(executable): \(error)")
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
-        let errorText = ProbeOutput()
-        let errorReader = Thread { errorText.set(errors.fileHandleForReading.readDataToEndOfFile()) }
-        errorReader.start()
-        let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        watchdog.cancel()
-        let stderrTail = errorText.waitForTail()
-        if timedOut.isSet {
+        let ending = ChildProcess.wait(pid, timeout: timeout)
+        // Whatever the plugin started in the child's group goes with it (and all of it on a timeout).
+        kill(-pid, SIGKILL)
+        if ending == nil {
+            _ = ChildProcess.wait(pid, timeout: 5)
+        }
+        let stdout = (try? Data(contentsOf: outputFile)) ?? Data()
+        let stderrTail = Self.tail(of: (try? Data(contentsOf: errorFile)) ?? Data())
+        switch ending {
+        case nil:
             throw .probeFailed("plugin probe did not finish loading within \(Int(timeout)) s (it hangs in its initialisers or registration)")
-        }
-        switch process.terminationReason {
-        case .uncaughtSignal:
-            let signal = process.terminationStatus
+        case .signaled(let signal):
             throw .probeFailed("plugin probe killed by \(Self.signalName(signal)) during load" + (stderrTail.isEmpty ? "" : ": \(stderrTail)"))
-        case .exit where process.terminationStatus == 0:
+        case .exited(0):
             _ = FileManager.default.createFile(atPath: marker, contents: Data())
-        case .exit:
+        case .exited(let status):
             if let refusal = try? JSONDecoder().decode(Refusal.self, from: stdout) {
                 throw .probeFailed("refused in the probe (\(refusal.code)): \(refusal.message)")
             }
-            throw .probeFailed("plugin probe exited with status \(process.terminationStatus) during load" + (stderrTail.isEmpty ? "" : ": \(stderrTail)"))
-        @unknown default:
-            throw .probeFailed("plugin probe ended unexpectedly")
+            throw .probeFailed("plugin probe exited with status \(status) during load" + (stderrTail.isEmpty ? "" : ": \(stderrTail)"))
         }
+    }
+
+    /// The line of the child's standard error that explains a crash: Swift prints "Fatal error: ..."
+    /// first, then a backtrace; otherwise the last two lines.
+    static func tail(of data: Data) -> String {
+        let lines = String(decoding: data.suffix(64 * 1024), as: UTF8.self).split(separator: "\n").map(String.init)
+        if let fatal = lines.first(where: { $0.contains("Fatal error") }) { return fatal.clippedForMessage(limit: 300) }
+        return lines.suffix(2).joined(separator: " | ").clippedForMessage(limit: 300)
     }
 
     /// "SIGSEGV", "SIGILL", ... or "signal N".
@@ -77,27 +83,3 @@ struct PluginProbe: Sendable {
     }
 }
 
-/// A flag set by the watchdog.
-private final class ProbeFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
-}
-
-/// The child's standard error, read on its own thread; its last lines explain a crash.
-private final class ProbeOutput: @unchecked Sendable {
-    private let done = DispatchSemaphore(value: 0)
-    private var data = Data()
-    func set(_ newValue: Data) {
-        data = newValue
-        done.signal()
-    }
-    func waitForTail() -> String {
-        done.wait()
-        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
-        // Swift prints "Fatal error: ..." first, then a backtrace: the fatal line says the most.
-        if let fatal = lines.first(where: { $0.contains("Fatal error") }) { return fatal.clippedForMessage(limit: 300) }
-        return lines.suffix(2).joined(separator: " | ").clippedForMessage(limit: 300)
-    }
-}

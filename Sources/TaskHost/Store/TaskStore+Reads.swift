@@ -71,6 +71,9 @@ extension TaskStore {
     /// older lines, a first line says how many (in place of them, with the sequence just before the oldest kept line).
     public func logs(_ taskID: String, after cursor: Int64 = 0, limit: Int = 1000) throws(TaskHostError) -> [TaskLogEntry] {
         try read { connection in
+            // One snapshot for the lines, the dropped count and the oldest kept line.
+            try connection.execute("BEGIN")
+            defer { try? connection.execute("COMMIT") }
             var entries = try connection.query(
                 "SELECT seq, at, level, message FROM logs WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                 [.text(taskID), .integer(cursor), .integer(Int64(max(1, limit)))]

@@ -13,12 +13,15 @@ public struct TaskLimits: Sendable, Equatable {
     public var maxTagBytes: Int
     /// Longest log line, in bytes (default 64 KiB); a longer line is cut and says so.
     public var maxLogLineBytes: Int
+    /// Largest saved state, in bytes (default 16 MiB); `saveState` throws past it.
+    public var maxSavedStateBytes: Int
 
     /// Creates limits; every argument has the documented default.
     public init(
         maxResultBytes: Int = 1 << 20, maxParameterBytes: Int = 64 << 10, maxTags: Int = 32, maxTagBytes: Int = 256,
-        maxLogLineBytes: Int = 64 << 10
+        maxLogLineBytes: Int = 64 << 10, maxSavedStateBytes: Int = 16 << 20
     ) {
+        self.maxSavedStateBytes = max(1024, maxSavedStateBytes)
         self.maxResultBytes = max(16, maxResultBytes)
         self.maxParameterBytes = max(16, maxParameterBytes)
         self.maxTags = max(0, maxTags)

@@ -78,7 +78,7 @@ public struct TaskProgress: Sendable, Codable, Equatable {
     /// Completed/total in 0...1, if the total is known.
     public var fraction: Double? {
         guard let total, total > 0 else { return nil }
-        return min(1, Double(completed) / Double(total))
+        return min(1, max(0, Double(completed) / Double(total)))
     }
 }
 

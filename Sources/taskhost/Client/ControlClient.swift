@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -16,6 +17,12 @@ struct ControlClient: Sendable {
     let home: String
     let actor: String
 
+    /// How long a request may take (`TASKHOST_CLIENT_TIMEOUT` seconds, default 30); streams that follow a task are exempt.
+    static let requestTimeout: TimeAmount = {
+        let seconds = ProcessInfo.processInfo.environment["TASKHOST_CLIENT_TIMEOUT"].flatMap(Double.init) ?? 30
+        return .milliseconds(Int64((seconds.isFinite ? min(max(seconds, 0.1), 86_400) : 30) * 1000))
+    }()
+
     /// Sends one request and collects the whole answer.
     func send(_ method: HTTPMethod, _ path: String, json: Data? = nil) async throws -> ClientResponse {
         let collected = LockedData()
@@ -27,7 +34,7 @@ struct ControlClient: Sendable {
     /// `timeout` bounds the whole exchange (nil for streams that follow a task: `wait`, `logs --follow`).
     @discardableResult
     func exchange(
-        _ method: HTTPMethod, _ path: String, json: Data? = nil, timeout: TimeAmount? = .seconds(30),
+        _ method: HTTPMethod, _ path: String, json: Data? = nil, timeout: TimeAmount? = ControlClient.requestTimeout,
         onChunk: @escaping @Sendable (Data) async throws -> Void
     ) async throws -> Int {
         let channel: NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
@@ -45,24 +52,24 @@ struct ControlClient: Sendable {
         } catch {
             throw CLIError.hostNotRunning(home: home, detail: "\(error)")
         }
-        let timedOut = LockedData()
+        let timedOut = NIOLockedValueBox(false)
         let timer = timeout.map { amount in
             channel.channel.eventLoop.scheduleTask(in: amount) {
-                timedOut.replace(with: Data([1]))
+                timedOut.withLockedValue { $0 = true }
                 channel.channel.close(promise: nil)
             }
         }
         defer { timer?.cancel() }
         let timeoutError = CLIError.failed(
-            "the host did not answer \(method) \(path) within \((timeout?.nanoseconds ?? 0) / 1_000_000_000) s; it may be overloaded or hung")
+            "the host did not answer \(method) \(path) within \(Formatting.duration(Double(timeout?.nanoseconds ?? 0) / 1e9)); it may be overloaded or hung")
         let status: Int
         do {
             status = try await send(on: channel, method, path, json: json, onChunk: onChunk)
         } catch {
-            guard timedOut.data.isEmpty else { throw timeoutError }
+            guard !timedOut.withLockedValue({ $0 }) else { throw timeoutError }
             throw error
         }
-        guard timedOut.data.isEmpty else { throw timeoutError }
+        guard !timedOut.withLockedValue({ $0 }) else { throw timeoutError }
         return status
     }
 

@@ -32,15 +32,19 @@ struct HostOptions: ParsableArguments {
         return logger
     }
 
-    /// Scans `plugins` as the host would and returns the loader (with its registry).
+    /// Scans `plugins` as the host would and returns the loader (with its registry). The images
+    /// go to a private temporary cache: a running host cleans its own cache and must not race this.
     func scanPlugins(_ plugins: String?) throws -> (PluginLoader, PluginScanReport) {
         let paths = paths(plugins: plugins)
-        try paths.createHome()
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("taskhost-check-\(getpid())")
+        // Loaded images stay mapped after their files are removed.
+        defer { try? FileManager.default.removeItem(at: cache) }
         let loader = PluginLoader(
             configuration: PluginLoaderConfiguration(
-                pluginsDirectory: paths.pluginsDirectory, imageCacheDirectory: paths.imageCache,
+                pluginsDirectory: paths.pluginsDirectory, imageCacheDirectory: cache,
                 allowInsecurePermissions: allowInsecurePlugins, probeExecutable: PluginLoaderConfiguration.currentExecutable),
             logger: logger("taskhost.plugins"))
-        return (loader, loader.scan())
+        let report = loader.scan()
+        return (loader, report)
     }
 }

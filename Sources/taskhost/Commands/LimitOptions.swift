@@ -18,6 +18,9 @@ struct LimitOptions: ParsableArguments {
     @Option(name: .long, help: "Longest log line (a longer one is cut and says so).")
     var maxLogLine = "64K"
 
+    @Option(name: .long, help: "Largest saved state of a task (saveState throws past it).")
+    var maxSavedState = "16M"
+
     /// The limits, or a usage error naming the flag.
     func taskLimits() throws -> TaskLimits {
         guard (0...10_000).contains(maxTags) else { throw ValidationError("--max-tags must be 0...10000, got \(maxTags)") }
@@ -26,7 +29,8 @@ struct LimitOptions: ParsableArguments {
             maxResultBytes: try ByteSizeParser.bytes(maxResult, flag: "--max-result", range: 16...(1 << 30)),
             maxParameterBytes: try ByteSizeParser.bytes(maxParameters, flag: "--max-parameters", range: 16...(16 << 20)),
             maxTags: maxTags, maxTagBytes: maxTagBytes,
-            maxLogLineBytes: try ByteSizeParser.bytes(maxLogLine, flag: "--max-log-line", range: 64...(16 << 20)))
+            maxLogLineBytes: try ByteSizeParser.bytes(maxLogLine, flag: "--max-log-line", range: 64...(16 << 20)),
+            maxSavedStateBytes: try ByteSizeParser.bytes(maxSavedState, flag: "--max-saved-state", range: 1024...(1 << 30)))
     }
 }
 

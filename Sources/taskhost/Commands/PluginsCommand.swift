@@ -93,6 +93,8 @@ struct PluginsProbeCommand: ParsableCommand {
     var image: String
 
     func run() throws {
+        // Its own process group: the host kills the whole group if loading hangs, with whatever the plugin started.
+        setpgid(0, 0)
         guard let refusal = PluginLoader.probeInThisProcess(image) else { return }
         let body = try JSONEncoder().encode(["code": refusal.code, "message": refusal.message])
         print(String(decoding: body, as: UTF8.self))

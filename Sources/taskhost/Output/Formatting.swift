@@ -37,7 +37,7 @@ enum Formatting {
         guard let progress, let fraction = progress.fraction else {
             return "[" + String(repeating: "?", count: width) + "]  \(progress.map { "\($0.completed)" } ?? "-")"
         }
-        let filled = Int((fraction * Double(width)).rounded(.down))
+        let filled = min(width, max(0, Int((fraction * Double(width)).rounded(.down))))
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         return "[\(bar)] \(String(format: "%3d", Int(fraction * 100)))%" + (progress.message.map { "  \($0)" } ?? "")
     }

@@ -30,13 +30,20 @@ struct CrashLoopTests {
         #expect(detail.attempts.allSatisfy { $0.error == "the host died while it ran" }, "\(detail.attempts)")
         let audit = try third.cli("audit")
         #expect(audit.stdout.contains("suspect"), "\(audit.stdout)")
+
+        // Restarting the suspect is the user's "try again": one more death is one, not three.
+        #expect(try third.cli("restart", id).status == 0)
+        try waitForDeath(third)
+        let fourth = try daemon.restarted()
+        #expect(fourth.banner.contains("1 requeued") && !fourth.banner.contains("suspected"), "\(fourth.banner)")
+        try waitForDeath(fourth)
     }
 
     @Test("a task cut off by one host death says the host died, not that it stopped; a clean attempt resets the count")
     func oneDeathIsInterrupted() throws {
         let daemon = try DaemonFixture()
         let id = try daemon.cli("start", "sleep", "-p", "seconds=30").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        Thread.sleep(forTimeInterval: 0.5)
+        try waitForStatus(daemon, id, "running")
         daemon.signal(SIGKILL)
         let restarted = try daemon.restarted()
         let show = try restarted.cli("show", id)
@@ -44,11 +51,11 @@ struct CrashLoopTests {
         // An attempt that ends with the host alive (here: stopped) resets the count, so a later
         // single death does not make it a suspect.
         #expect(try restarted.cli("resume", id).status == 0)
-        Thread.sleep(forTimeInterval: 0.3)
+        try waitForStatus(restarted, id, "running")
         #expect(try restarted.cli("stop", id).status == 0)
         #expect(try restarted.cli("wait", id).status == 1)
         #expect(try restarted.cli("restart", id).status == 0)
-        Thread.sleep(forTimeInterval: 0.5)
+        try waitForStatus(restarted, id, "running")
         restarted.signal(SIGKILL)
         let again = try restarted.restarted()
         #expect(!again.banner.contains("suspected"), "\(again.banner)")
@@ -69,6 +76,16 @@ struct CrashLoopTests {
         let logs = try daemon.cli("logs", id)
         #expect(logs.stdout.contains("WARNING the saved state could not be decoded"), "\(logs.stdout)")
         #expect(try daemon.cli("audit").stdout.contains("state_dropped"))
+    }
+
+    private func waitForStatus(_ daemon: DaemonFixture, _ id: String, _ status: String) throws {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            let show = try daemon.cli("show", id, "--json")
+            if (try? APICoding.decoder.decode(TaskDetail.self, from: Data(show.stdout.utf8)))?.task.status.rawValue == status { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        Issue.record("task \(id) never became \(status)")
     }
 
     private func waitForDeath(_ daemon: DaemonFixture) throws {

@@ -1,5 +1,5 @@
 import Foundation
-import TaskHost
+@testable import TaskHost
 import Testing
 
 /// A half-copied, truncated or crashing plugin file used to kill the host inside `dlopen`.
@@ -22,7 +22,7 @@ struct PluginFileTests {
         let daemon = try DaemonFixture(plugins: ["Flaky"])
         try Self.truncatedPlugin(40_000).write(to: daemon.files.plugins.appendingPathComponent("half.so"))
         let plugins = try pluginsReport(daemon, waitingFor: "half.so")
-        #expect(plugins.contains("incomplete ELF image: 40,000 of \(ByteCount(full)) bytes"), "\(plugins)")
+        #expect(plugins.contains("incomplete ELF image: 40,000 of \(ByteCount.grouped(full)) bytes"), "\(plugins)")
         #expect(daemon.process.isRunning)
         // Completing the copy loads it without a restart.
         try Data(contentsOf: BuildProducts.plugin("Sleep")).write(to: daemon.files.plugins.appendingPathComponent("half.so"))
@@ -95,13 +95,64 @@ struct PluginFileTests {
             let problem = PluginLoader.imageProblem(whole.prefix(cut))
             #expect(problem != nil, "cut at \(cut) accepted")
         }
-        #expect(PluginLoader.imageProblem(whole.prefix(whole.count - 1))?.contains("of \(ByteCount(whole.count)) bytes") == true)
+        #expect(PluginLoader.imageProblem(whole.prefix(whole.count - 1))?.contains("of \(ByteCount.grouped(whole.count)) bytes") == true)
         var wrongClass = whole
         wrongClass[4] = 1
         #expect(PluginLoader.imageProblem(wrongClass)?.contains("64-bit") == true)
         var huge = whole
         for index in 40..<48 { huge[index] = 0xFF }  // section header offset near 2^64
         #expect(PluginLoader.imageProblem(huge) != nil)
+    }
+
+    @Test("a plugin dated in 2300 or an hour ahead neither crashes the host nor stalls its start")
+    func strangeModificationTimes() throws {
+        let files = try LoaderFixture()
+        let late = try files.add("Sleep")
+        let ahead = try files.add("Flaky")
+        for (file, date) in [(late, "2300-01-01"), (ahead, "+1 hour")] {
+            let touch = try runCommand("/usr/bin/env", ["touch", "-d", date, file.path])
+            try #require(touch.status == 0, "\(touch.stderr)")
+        }
+        let started = Date()
+        let report = files.loader.scan()
+        #expect(Date().timeIntervalSince(started) < 3, "the scan took \(Date().timeIntervalSince(started)) s")
+        #expect(report.loaded.map(\.name).sorted() == ["flaky", "sleep"], "\(report.rejected)")
+    }
+
+    @Test("a plugin whose initialiser forks a long-lived process does not hold the probe; the process is killed with it")
+    func forkingInitialiser() throws {
+        let scratch = try TemporaryDirectory("fork-plugin")
+        let pidFile = scratch.url.appendingPathComponent("sleeper.pid").path
+        let source = """
+            #include <stdio.h>
+            #include <unistd.h>
+            __attribute__((constructor)) static void spawn(void) {
+                if (fork() == 0) {
+                    FILE *file = fopen("\(pidFile)", "w");
+                    if (file) { fprintf(file, "%d", getpid()); fclose(file); }
+                    sleep(60);
+                    _exit(0);
+                }
+            }
+            """
+        let built = scratch.url.appendingPathComponent("forking.so")
+        try compileCSharedLibrary(source, to: built)
+        let directory = try scratch.directory("plugins")
+        try install(built, into: directory)
+        let started = Date()
+        let result = try runCommand(
+            BuildProducts.taskhost.path, ["plugins", "check", directory.path, "--home", scratch.url.appendingPathComponent("home").path])
+        #expect(Date().timeIntervalSince(started) < 8, "plugins check took \(Date().timeIntervalSince(started)) s")
+        #expect(result.stdout.contains("forking.so [probe_failed]"), "\(result.stdout)")
+        let pid = try #require(Int32((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""), "the initialiser did not run in the probe")
+        var gone = false
+        for _ in 0..<100 where !gone {
+            // Killed: gone, or a zombie waiting for a reaper that never comes (no init in a container).
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            gone = kill(pid, 0) != 0 || stat.contains(") Z ")
+            if !gone { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(gone, "the process the plugin forked (pid \(pid)) outlived the probe")
     }
 
     private func pluginsReport(_ daemon: DaemonFixture, waitingFor file: String) throws -> String {
@@ -116,13 +167,3 @@ struct PluginFileTests {
     }
 }
 
-/// "156,288" for 156288.
-func ByteCount(_ bytes: Int) -> String {
-    let digits = String(bytes)
-    var out = ""
-    for (index, digit) in digits.enumerated() {
-        if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
-        out.append(digit)
-    }
-    return out
-}

@@ -55,8 +55,8 @@ final class DaemonFixture: @unchecked Sendable {
     /// Runs the real CLI against this home.
     func cli(_ arguments: String...) throws -> CommandResult { try cli(arguments) }
 
-    func cli(_ arguments: [String]) throws -> CommandResult {
-        var environment = ProcessInfo.processInfo.environment
+    func cli(_ arguments: [String], environment extra: [String: String] = [:]) throws -> CommandResult {
+        var environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
         environment["TASKHOST_HOME"] = home.path
         return try runCommand(BuildProducts.taskhost.path, arguments, in: files.temporary.url, environment: environment)
     }

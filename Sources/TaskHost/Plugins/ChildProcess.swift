@@ -1,0 +1,62 @@
+import Foundation
+
+/// A child process started with `posix_spawn` in a process group of its own, waited for with a
+/// deadline. Foundation's `Process` is not used here: its exit monitoring waits on descriptors a
+/// grandchild can inherit and hold open, so a plugin that forks could hang the host.
+enum ChildProcess {
+    /// How a child ended.
+    enum Ending: Equatable {
+        case exited(Int32)
+        case signaled(Int32)
+    }
+
+    /// Why a child could not be started.
+    struct SpawnError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Starts `executable` with standard input from /dev/null and its output appended to files;
+    /// the child leads a new process group (so `kill(-pid, ...)` reaches everything it starts).
+    static func spawn(
+        _ executable: String, _ arguments: [String], environment: [String: String], standardOutput: String, standardError: String
+    ) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        guard status == 0 else { throw SpawnError(description: String(cString: strerror(status))) }
+        return pid
+    }
+
+    /// Waits up to `timeout` seconds for `pid` to end; nil if it is still running.
+    static func wait(_ pid: pid_t, timeout: Double) -> Ending? {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(max(0, min(timeout, 86_400)) * 1000))
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid {
+                // WIFEXITED / WTERMSIG, spelled out: the macros are not imported into Swift.
+                let signal = status & 0x7F
+                return signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal)
+            }
+            if result < 0 && errno != EINTR { return .exited(-1) }
+            if ContinuousClock.now >= deadline { return nil }
+            usleep(2_000)
+        }
+    }
+}
