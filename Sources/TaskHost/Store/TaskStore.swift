@@ -107,6 +107,9 @@ public final class TaskStore: Sendable {
         let reason: String
         if failure.systemErrno != 0 {
             reason = String(cString: strerror(failure.systemErrno))
+        } else if let error = failure.error as? SQLiteError, error.isDiskFull {
+            // SQLite reports a full disk without keeping the errno: it is ENOSPC.
+            reason = String(cString: strerror(ENOSPC))
         } else if let error = failure.error as? SQLiteError {
             reason = error.message
         } else {

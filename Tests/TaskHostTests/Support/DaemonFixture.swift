@@ -9,12 +9,14 @@ final class DaemonFixture: @unchecked Sendable {
     /// More `taskhost serve` options, kept across restarts.
     let extraArguments: [String]
     private let output = OutputBuffer()
-    var home: URL { files.home }
+    private let homeOverride: URL?
+    var home: URL { homeOverride ?? files.home }
 
     init(http: Bool = false, workers: Int = 4, plugins: [String] = ["Sleep", "Flaky", "HashTree", "TestTasksFixture"], grace: String = "5s",
-        extraArguments: [String] = []
+        extraArguments: [String] = [], home: URL? = nil
     ) throws {
         self.extraArguments = extraArguments
+        homeOverride = home
         files = try LoaderFixture()
         for plugin in plugins { try files.add(plugin) }
         port = http ? Int.random(in: 20_000...60_000) : nil
@@ -77,11 +79,12 @@ final class DaemonFixture: @unchecked Sendable {
 
     /// A fresh process object for a restart on the same home.
     func restarted(workers: Int = 4) throws -> DaemonFixture {
-        try DaemonFixture(reusing: files, port: port, workers: workers, extraArguments: extraArguments)
+        try DaemonFixture(reusing: files, port: port, workers: workers, extraArguments: extraArguments, home: homeOverride)
     }
 
-    private init(reusing files: LoaderFixture, port: Int?, workers: Int, extraArguments: [String]) throws {
+    private init(reusing files: LoaderFixture, port: Int?, workers: Int, extraArguments: [String], home: URL?) throws {
         self.files = files
+        homeOverride = home
         self.port = port
         self.extraArguments = extraArguments
         try start(workers: workers)
