@@ -73,7 +73,9 @@ extension TaskManager {
     @discardableResult
     public func restart(_ idOrPrefix: String, actor: String = "api") throws(TaskHostError) -> TaskRecord {
         try control(idOrPrefix, .restart, actor: actor) { task, update in
-            if task.control != nil {
+            // A thread that exists but has not attached its control yet counts too: the new
+            // attempt waits for it to end (two threads of one task would share its slot).
+            if task.control != nil || state.withThread[task.id] === task {
                 update.set(.stopRequested(true))
                 return { [self] in state.requestStop(task, .restart) }
             }
@@ -136,7 +138,7 @@ extension TaskManager {
             try awaitOutcome(task)
             let cancelsPause = allowsPauseCancel && task.status == .running && task.pauseRequested
             if !cancelsPause { try TaskLifecycle.check(action, taskID: id, status: task.status) }
-            if action == .restart && task.status == .stopped && task.control != nil {
+            if action == .restart && task.status == .stopped && (task.control != nil || state.withThread[id] === task) {
                 throw .busy("task \(id.prefix(12)) is still unwinding from a stop (its thread has not reached the end of its hooks); restart it once it has ended")
             }
             var update = TaskUpdate(id)

@@ -1,0 +1,87 @@
+import Foundation
+@testable import TaskHost
+import TaskKit
+import Testing
+
+/// Controls hammered against completion, checkpoints, retries and each other, from real threads;
+/// at the end memory, the database and the events received agree on every task.
+@Suite("One truthful state: stress")
+struct StateStressTests {
+    @Test("pause/resume/stop/restart from 4 threads for 8 s: memory, database and events agree; no resume lost, no phantom task")
+    func hammer() throws {
+        let fixture = try ManagerFixture(maxRunning: 4)
+        let manager = fixture.manager
+        let stream = manager.subscribe()
+        let lastEvent = LockedBox<[String: TaskStatus]>([:])
+        let collector = Task {
+            for await event in stream {
+                if case .status(let id, let status, _) = event { lastEvent.update { $0[id] = status } }
+            }
+        }
+        var ids: [String] = []
+        for index in 0..<48 {
+            let fails = index % 3 == 0
+            ids.append(
+                try fixture.submit(
+                    "hooks", ["steps": "\(Int.random(in: 0...40))", "fail": "\(fails)"], SubmitOptions(maxRetries: fails ? 1 : 0)))
+        }
+        let threads = 4
+        let lastAcknowledged = LockedBox<[String: TaskAction]>([:])
+        let iterations = LockedBox(0)
+        let deadline = Date().addingTimeInterval(8)
+        let taskIDs = ids
+        // Real threads, each blocking in the manager's calls as an API handler would.
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+                    // Each thread owns a share of the tasks, so each task's acknowledgments have one order.
+                    let mine = taskIDs.enumerated().filter { $0.offset % threads == thread }.map(\.element)
+                    var done = 0
+                    while Date() < deadline {
+                        guard let id = mine.randomElement(), let action = [TaskAction.pause, .resume, .stop, .restart].randomElement() else { break }
+                        do {
+                            switch action {
+                            case .pause: _ = try manager.pause(id, actor: "stress")
+                            case .resume: _ = try manager.resume(id, actor: "stress")
+                            case .stop: _ = try manager.stop(id, actor: "stress")
+                            default: _ = try manager.restart(id, actor: "stress")
+                            }
+                            lastAcknowledged.update { $0[id] = action }
+                        } catch {
+                            // Refused (illegal in the current status, or busy): nothing changed.
+                        }
+                        done += 1
+                        usleep(UInt32.random(in: 0...1500))
+                    }
+                    iterations.update { $0 += done }
+        }
+        #expect(iterations.get() > 2_000, "only \(iterations.get()) control calls")
+
+        // A resume that was acknowledged is never lost: no task whose last word was "resume" sits paused.
+        Thread.sleep(forTimeInterval: 1)
+        for (id, action) in lastAcknowledged.get() where action == .resume {
+            #expect(try manager.task(id).status != .paused, "task \(id): resumed last, yet paused")
+        }
+
+        // Wind everything down, then compare the three views.
+        for _ in 0..<100 {
+            var open = 0
+            for id in ids where try !manager.task(id).status.isTerminal {
+                open += 1
+                _ = try? manager.stop(id, actor: "stress")
+            }
+            if open == 0 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        let events = lastEvent.get()
+        for id in ids {
+            let stored = try fixture.store.record(id).status
+            #expect(stored.isTerminal, "task \(id) is \(stored)")
+            #expect(try manager.task(id).status == stored, "task \(id): memory and database disagree")
+            #expect(events[id] == stored, "task \(id): last event \(String(describing: events[id])), database \(stored)")
+        }
+        let (live, withThread, running) = manager.lock.withLock { (manager.state.live.count, manager.state.withThread.count, manager.state.running) }
+        #expect(live == 0, "\(live) tasks left in the live table (phantoms)")
+        #expect(withThread == 0 && running == 0)
+        collector.cancel()
+    }
+}
