@@ -28,6 +28,7 @@ public struct APIError: HTTPResponseError, Sendable {
             case .ambiguousID, .invalidParameters, .invalidOption: .badRequest
             case .storage(let storage) where storage.isNotWritable: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .shuttingDown: .serviceUnavailable
+            case .storage(let storage) where storage.isBusy: .serviceUnavailable
             case .storage, .notATaskhostDatabase, .databaseTooNew, .databaseCorrupt: .internalServerError
             }
         self.init(status, code: error.code, message: error.description)

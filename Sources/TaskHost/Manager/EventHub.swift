@@ -7,6 +7,7 @@ final class EventHub: Sendable {
     private let changes = NSCondition()
     private let generation = Atomic<UInt64>(0)
     private let closed = Atomic<Bool>(false)
+    private let observers = Mutex<[@Sendable (TaskEvent) -> Void]>([])
 
     /// True once `finishAll()` ran: streams end and new ones end at once.
     var isClosed: Bool { closed.load(ordering: .sequentiallyConsistent) }
@@ -26,7 +27,14 @@ final class EventHub: Sendable {
         return stream
     }
 
+    /// Calls `handler` on the publishing thread for every event from now on, in publish order
+    /// (for consumers that must not depend on the async executors, like the stress test).
+    func observe(_ handler: @escaping @Sendable (TaskEvent) -> Void) {
+        observers.withLock { $0.append(handler) }
+    }
+
     func publish(_ event: TaskEvent) {
+        for observer in observers.withLock({ $0 }) { observer(event) }
         for continuation in subscribers.withLock({ Array($0.values) }) { continuation.yield(event) }
         changes.lock()
         generation.add(1, ordering: .sequentiallyConsistent)

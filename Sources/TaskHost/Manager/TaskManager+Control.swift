@@ -103,14 +103,14 @@ extension TaskManager {
         events.publish(.deleted(taskID: id))
     }
 
-    /// Deletes terminal tasks that ended before `date`; returns how many.
+    /// Deletes terminal tasks that ended before `date` (with their logs, attempts and audit), in
+    /// small batches that never hold up submits; returns how many.
     @discardableResult
     public func prune(olderThan date: Date, actor: String = "api") throws(TaskHostError) -> Int {
-        let deleted = try store.deleteTasks(
-            where: "status IN ('finished', 'failed', 'stopped', 'interrupted') AND finished_at < ?",
-            [.real(date.timeIntervalSince1970)], audit: ("prune", actor, nil))
-        for id in deleted { events.publish(.deleted(taskID: id)) }
-        return deleted.count
+        let events = events
+        return try store.pruneTasks(endedBefore: date.timeIntervalSince1970, actor: actor) { ids in
+            for id in ids { events.publish(.deleted(taskID: id)) }
+        }
     }
 
     /// The one way a control action changes a task: check the transition against the live state,

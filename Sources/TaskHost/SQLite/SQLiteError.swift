@@ -30,6 +30,9 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
     /// True when the disk or quota is full.
     public var isDiskFull: Bool { primaryCode == SQLITE_FULL }
 
+    /// True when another connection (another program) held the database lock past the busy timeout.
+    public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
+
     /// True when the database cannot be written for a reason outside taskhost (full, read-only, I/O error).
     public var isNotWritable: Bool {
         primaryCode == SQLITE_FULL || primaryCode == SQLITE_READONLY || primaryCode == SQLITE_IOERR || primaryCode == SQLITE_CANTOPEN

@@ -80,6 +80,31 @@ enum StoreSchema {
         ALTER TABLE tasks ADD COLUMN notice TEXT;
         CREATE TABLE heartbeat (id INTEGER PRIMARY KEY, at REAL NOT NULL);
         """,
+        // 3: what `list` and the dashboard search need at a million tasks: newest-first indexes
+        // per status and per type, tags in a table of their own, counts per status kept by
+        // triggers (no GROUP BY per read), and the audit findable by task (pruned with it).
+        """
+        CREATE INDEX tasks_list_by_status ON tasks(status, seq);
+        CREATE INDEX tasks_list_by_type ON tasks(type, seq);
+        CREATE TABLE task_tags (key TEXT NOT NULL, value TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (key, value, seq)) WITHOUT ROWID;
+        CREATE INDEX task_tags_by_seq ON task_tags(seq);
+        INSERT INTO task_tags (key, value, seq) SELECT j.key, j.value, t.seq FROM tasks t, json_each(t.tags) j;
+        CREATE TABLE task_counts (status TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO task_counts (status, count) SELECT status, count(*) FROM tasks GROUP BY status;
+        CREATE TRIGGER tasks_after_insert AFTER INSERT ON tasks BEGIN
+            INSERT INTO task_counts (status, count) VALUES (new.status, 1) ON CONFLICT (status) DO UPDATE SET count = count + 1;
+            INSERT INTO task_tags (key, value, seq) SELECT key, value, new.seq FROM json_each(new.tags);
+        END;
+        CREATE TRIGGER tasks_after_status AFTER UPDATE OF status ON tasks WHEN old.status != new.status BEGIN
+            UPDATE task_counts SET count = count - 1 WHERE status = old.status;
+            INSERT INTO task_counts (status, count) VALUES (new.status, 1) ON CONFLICT (status) DO UPDATE SET count = count + 1;
+        END;
+        CREATE TRIGGER tasks_after_delete AFTER DELETE ON tasks BEGIN
+            UPDATE task_counts SET count = count - 1 WHERE status = old.status;
+            DELETE FROM task_tags WHERE seq = old.seq;
+        END;
+        CREATE INDEX audit_by_task ON audit(task_id) WHERE task_id IS NOT NULL;
+        """,
     ]
 
     /// The schema version this build writes.

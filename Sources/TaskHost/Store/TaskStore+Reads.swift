@@ -39,8 +39,8 @@ extension TaskStore {
             values.append(.text(type))
         }
         for (key, value) in filter.tags.sorted(by: { $0.key < $1.key }) {
-            conditions.append("json_extract(tags, ?) = ?")
-            values += [.text("$.\"\(key.replacingOccurrences(of: "\"", with: ""))\""), .text(value)]
+            conditions.append("seq IN (SELECT seq FROM task_tags WHERE key = ? AND value = ?)")
+            values += [.text(key), .text(value)]
         }
         if let cursor = filter.cursor {
             conditions.append("seq < ?")
@@ -60,7 +60,8 @@ extension TaskStore {
     /// Counts of tasks by status.
     public func countsByStatus() throws(TaskHostError) -> [TaskStatus: Int] {
         let rows = try read { connection in
-            try connection.query("SELECT status, count(*) FROM tasks GROUP BY status") { ($0.text(0), $0.int(1)) }
+            // Kept by triggers on every insert, status change and delete: one tiny table, not a scan.
+            try connection.query("SELECT status, count FROM task_counts WHERE count > 0") { ($0.text(0), $0.int(1)) }
         }
         var counts: [TaskStatus: Int] = [:]
         for (status, count) in rows { if let status = TaskStatus(rawValue: status) { counts[status] = count } }

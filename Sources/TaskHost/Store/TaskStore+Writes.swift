@@ -99,6 +99,42 @@ extension TaskStore {
         return deleted.get() ?? []
     }
 
+    /// Deletes terminal tasks that ended before `cutoff`, with their logs, attempts and audit rows,
+    /// `batch` tasks per transaction so submits and outcomes are committed in between (each batch
+    /// takes a few milliseconds, whatever the total). Calls `deleted` after each batch; returns the count.
+    func pruneTasks(endedBefore cutoff: Double, actor: String, batch: Int = 250, deleted: ([String]) -> Void) throws(TaskHostError) -> Int {
+        var total = 0
+        while true {
+            let round = LockedResult<[String]>()
+            try write { connection in
+                let ids = try connection.query(
+                    """
+                    SELECT id FROM tasks WHERE status IN ('finished', 'failed', 'stopped', 'interrupted') AND finished_at < ?
+                    LIMIT ?
+                    """, [.real(cutoff), .integer(Int64(batch))]
+                ) { $0.text(0) }
+                for id in ids {
+                    try connection.run("DELETE FROM logs WHERE task_id = ?", [.text(id)])
+                    try connection.run("DELETE FROM attempts WHERE task_id = ?", [.text(id)])
+                    try connection.run("DELETE FROM audit WHERE task_id = ?", [.text(id)])
+                    try connection.run("DELETE FROM tasks WHERE id = ?", [.text(id)])
+                }
+                round.set(ids)
+            }
+            let ids = round.get() ?? []
+            total += ids.count
+            if !ids.isEmpty { deleted(ids) }
+            if ids.count < batch { break }
+        }
+        let count = total
+        try write { connection in
+            try StoreAudit.insert(connection, action: "prune", taskID: nil, actor: actor, detail: "\(count) tasks", at: Date().timeIntervalSince1970)
+        }
+        // A large prune leaves a large WAL behind: give the space back.
+        if total >= 10_000 { writerBox?.checkpointer.truncate() }
+        return total
+    }
+
     /// Start-up recovery: tasks the last host left `running` become interrupted (their attempt
     /// recorded as cut off) or pending if they asked to be requeued; open attempts of paused
     /// tasks are closed (their thread is gone). Done in one transaction with set-based SQL.

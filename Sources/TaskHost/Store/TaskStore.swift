@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 import TaskKit
 
-/// The SQLite store: one writer thread with group commit, one reader connection that never
+/// The SQLite store: one writer thread with group commit, a pool of reader connections that never
 /// waits for the writer (WAL).
 ///
 /// Durability contract: when a method that takes a write returns (or its ticket's `wait()`
@@ -14,21 +14,11 @@ public final class TaskStore: Sendable {
     public let logCap: Int
     /// What an acknowledged write survives (a read-only store reports `.process`).
     public let durability: StoreDurability
-    private let reader: ReaderBox
-    private let writerBox: WriterBox?
-
-    // The reader connection is only used with `lock` held.
-    private final class ReaderBox: @unchecked Sendable {
-        private let lock = NSLock()
-        private let connection: SQLiteConnection
-        init(_ connection: SQLiteConnection) { self.connection = connection }
-        func withLock<Result>(_ body: (SQLiteConnection) throws -> Result) rethrows -> Result {
-            try lock.withLock { try body(connection) }
-        }
-    }
+    private let readers: ReaderPool
+    let writerBox: WriterBox?
 
     // Sendable wrapper: the writer and checkpointer are internally synchronized.
-    private final class WriterBox: @unchecked Sendable {
+    final class WriterBox: @unchecked Sendable {
         let writer: StoreWriter
         let checkpointer: WALCheckpointer
         init(_ writer: StoreWriter, _ checkpointer: WALCheckpointer) {
@@ -36,6 +26,9 @@ public final class TaskStore: Sendable {
             self.checkpointer = checkpointer
         }
     }
+
+    /// Read connections per host: the API, the dashboard and the manager read in parallel.
+    static let readerCount = 3
 
     /// Opens (creating and migrating if needed) the database at `path` for a host.
     public init(
@@ -46,7 +39,7 @@ public final class TaskStore: Sendable {
         self.logCap = logCap
         self.durability = durability
         let writeConnection = try StoreOpener.openForWriting(path, durability: durability)
-        let readConnection = try StoreOpener.openForReading(path)
+        let readConnections = try (0..<Self.readerCount).map { _ throws(TaskHostError) in try StoreOpener.openForReading(path) }
         let checkpointer: WALCheckpointer
         do {
             checkpointer = try WALCheckpointer(path: path, durability: durability, thresholdPages: checkpointPages)
@@ -54,7 +47,7 @@ public final class TaskStore: Sendable {
             throw .storage(error)
         }
         checkpointer.attach(to: writeConnection)
-        reader = ReaderBox(readConnection)
+        readers = ReaderPool(readConnections)
         let cap = logCap
         writerBox = WriterBox(
             StoreWriter(connection: writeConnection, flushInterval: flushInterval, logCap: cap) { connection, activity in
@@ -71,7 +64,7 @@ public final class TaskStore: Sendable {
         self.path = path
         logCap = 10_000
         durability = .process
-        reader = ReaderBox(try StoreOpener.openForReading(path))
+        readers = ReaderPool([try StoreOpener.openForReading(path)])
         writerBox = nil
     }
 
@@ -124,7 +117,7 @@ public final class TaskStore: Sendable {
     /// Runs `body` with the reader connection, mapping SQLite errors.
     func read<Result>(_ body: (SQLiteConnection) throws -> Result) throws(TaskHostError) -> Result {
         do {
-            return try reader.withLock { try body($0) }
+            return try readers.withConnection { try body($0) }
         } catch let error as TaskHostError {
             throw error
         } catch let error as SQLiteError {

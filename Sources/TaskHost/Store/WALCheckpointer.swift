@@ -56,6 +56,21 @@ final class WALCheckpointer: @unchecked Sendable {
         }
     }
 
+    /// After a large delete: copies the whole WAL into the database and truncates the WAL file,
+    /// giving its space back (waits for readers, and briefly for the writer, up to the busy timeout).
+    func truncate() {
+        condition.lock()
+        while checkpointing { condition.wait() }
+        checkpointing = true
+        condition.unlock()
+        _ = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+        condition.lock()
+        checkpointing = false
+        checkpointedAt = 0
+        condition.broadcast()
+        condition.unlock()
+    }
+
     /// Ends the checkpoint thread after a last checkpoint.
     func close() {
         condition.lock()

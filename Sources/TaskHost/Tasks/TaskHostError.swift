@@ -37,7 +37,8 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
         case .invalidParameters: "invalid_parameters"
         case .typeLookup(let error): error.code
         case .invalidOption: "invalid_option"
-        case .storage(let error): error.isDiskFull ? "disk_full" : error.isNotWritable ? "storage_unavailable" : "storage_error"
+        case .storage(let error):
+            error.isDiskFull ? "disk_full" : error.isBusy ? "database_locked" : error.isNotWritable ? "storage_unavailable" : "storage_error"
         case .notATaskhostDatabase: "not_a_taskhost_database"
         case .databaseTooNew: "database_too_new"
         case .databaseCorrupt: "database_corrupt"
@@ -64,9 +65,11 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
         case .storage(let error):
             error.isDiskFull
                 ? "the disk holding the database is full (\(error.message)); free space and retry — nothing was recorded"
-                : error.isNotWritable
-                    ? "the database cannot be written (\(error.message)); nothing was recorded — see `taskhost health`"
-                    : "database error: \(error)"
+                : error.isBusy
+                    ? "the database is locked by another program for more than 5 s (\(error.message)); nothing was recorded — close whatever else has it open and retry"
+                    : error.isNotWritable
+                        ? "the database cannot be written (\(error.message)); nothing was recorded — see `taskhost health`"
+                        : "database error: \(error)"
         case .notATaskhostDatabase(let path):
             "\(path) is not a taskhost database; nothing was changed. Point --home at another directory or move the file away"
         case .databaseTooNew(let path, let version, let supported):

@@ -11,12 +11,10 @@ struct StateStressTests {
     func hammer() throws {
         let fixture = try ManagerFixture(maxRunning: 4)
         let manager = fixture.manager
-        let stream = manager.subscribe()
         let lastEvent = LockedBox<[String: TaskStatus]>([:])
-        let collector = Task {
-            for await event in stream {
-                if case .status(let id, let status, _) = event { lastEvent.update { $0[id] = status } }
-            }
+        // Synchronously on the publishing thread: what every subscriber receives, in order.
+        manager.events.observe { event in
+            if case .status(let id, let status, _) = event { lastEvent.update { $0[id] = status } }
         }
         var ids: [String] = []
         for index in 0..<48 {
@@ -82,6 +80,5 @@ struct StateStressTests {
         let (live, withThread, running) = manager.lock.withLock { (manager.state.live.count, manager.state.withThread.count, manager.state.running) }
         #expect(live == 0, "\(live) tasks left in the live table (phantoms)")
         #expect(withThread == 0 && running == 0)
-        collector.cancel()
     }
 }
