@@ -45,6 +45,9 @@ final class StoreWriter: @unchecked Sendable {
         let write: Write
         let ticket: Ticket
         let queuedAt: ContinuousClock.Instant
+        /// A bulk write (a prune batch) is committed in a transaction of its own, so the small
+        /// writes queued beside it are not held up by its work.
+        let alone: Bool
     }
 
     // Invariant: `queue`, `leading` and `stopping` are only touched with `condition` locked;
@@ -87,7 +90,7 @@ final class StoreWriter: @unchecked Sendable {
 
     /// Queues `write`; the caller decides when (or whether) to wait for it. `onCommit` runs on
     /// the committing thread once the write is committed (or has failed).
-    func enqueue(_ write: @escaping Write, onCommit: (@Sendable ((any Error)?) -> Void)? = nil) -> Ticket {
+    func enqueue(_ write: @escaping Write, alone: Bool = false, onCommit: (@Sendable ((any Error)?) -> Void)? = nil) -> Ticket {
         let ticket = Ticket()
         ticket.writer = self
         ticket.onCommit = onCommit
@@ -97,15 +100,15 @@ final class StoreWriter: @unchecked Sendable {
             ticket.complete(TaskHostError.shuttingDown)
             return ticket
         }
-        queue.append(Pending(write: write, ticket: ticket, queuedAt: .now))
+        queue.append(Pending(write: write, ticket: ticket, queuedAt: .now, alone: alone))
         if queue.count == 1 { condition.signal() }
         condition.unlock()
         return ticket
     }
 
-    /// Queues `write` and blocks until it is committed.
-    func write(_ write: @escaping Write) throws {
-        try enqueue(write).wait()
+    /// Queues `write` and blocks until it is committed (`alone`: in a transaction of its own).
+    func write(_ write: @escaping Write, alone: Bool = false) throws {
+        try enqueue(write, alone: alone).wait()
     }
 
     /// Flushes what is buffered and queued, then ends the background thread.
@@ -138,8 +141,11 @@ final class StoreWriter: @unchecked Sendable {
     /// Commits batches until the queue is empty. Called and returns with `condition` locked and `leading` set; clears it.
     private func commitRoundsLocked() {
         while true {
-            let batch = queue
-            queue.removeAll(keepingCapacity: true)
+            // Everything queued goes in one transaction, except that a bulk write goes alone:
+            // the small writes before it commit first, the ones after it in the next round.
+            let cut = queue.firstIndex(where: \.alone).map { $0 == 0 ? 1 : $0 } ?? queue.count
+            let batch = Array(queue[..<cut])
+            queue.removeFirst(cut)
             condition.unlock()
             commit(batch)
             condition.lock()

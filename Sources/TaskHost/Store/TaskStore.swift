@@ -127,10 +127,10 @@ public final class TaskStore: Sendable {
         }
     }
 
-    /// Queues a write and waits for its commit, mapping errors.
-    func write(_ body: @escaping StoreWriter.Write) throws(TaskHostError) {
+    /// Queues a write and waits for its commit, mapping errors (`alone`: a bulk write, in a transaction of its own).
+    func write(alone: Bool = false, _ body: @escaping StoreWriter.Write) throws(TaskHostError) {
         do {
-            try writer.write(body)
+            try writer.write(body, alone: alone)
         } catch let error as TaskHostError {
             throw error
         } catch let error as SQLiteError {
