@@ -9,6 +9,17 @@ enum StopReason: Sendable, Equatable {
     case timeout(seconds: Double)
     case shutdown
 
+    /// Whether this reason takes the place of `current`: the user's last word (stop or restart)
+    /// wins over an earlier one, a shutdown over both; a timeout, once reached, stays.
+    func replaces(_ current: StopReason?) -> Bool {
+        switch (current, self) {
+        case (nil, _): true
+        case (.user?, .user), (.user?, .restart), (.user?, .shutdown): true
+        case (.restart?, .user), (.restart?, .restart), (.restart?, .shutdown): true
+        default: false
+        }
+    }
+
     var text: String {
         switch self {
         case .user: "stopped by request"
@@ -39,6 +50,7 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
     private let reachedPause: @Sendable (RunControl) -> Void
     private let onUndecodableState: @Sendable (RunControl, String) -> Void
     private var reportedUndecodableState = false
+    private var abandoned = false
 
     init(
         taskID: String, attempt: Int, savedState: Data?, buffer: ActivityBuffer, events: EventHub, limits: TaskLimits,
@@ -69,15 +81,27 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
         }
     }
 
-    /// The next (or current) checkpoint throws `TaskStopped`. The first reason wins.
+    /// The next (or current) checkpoint throws `TaskStopped`; see `StopReason.replaces` for which reason is kept.
     func requestStop(_ reason: StopReason) {
         locked {
-            if stopReason == nil { stopReason = reason }
+            if reason.replaces(stopReason) { stopReason = reason }
             condition.broadcast()
         }
     }
 
     var requestedStop: StopReason? { locked { stopReason } }
+
+    /// The attempt was failed without this thread (a timeout it never checkpointed through): its
+    /// checkpoints throw from now on and its reports are dropped, so it cannot touch a later attempt.
+    func abandon() {
+        locked {
+            abandoned = true
+            if stopReason == nil { stopReason = .timeout(seconds: 0) }
+            condition.broadcast()
+        }
+    }
+
+    private var isAbandoned: Bool { locked { abandoned } }
 
     /// Seconds since the attempt started or last called `checkpoint()`.
     var secondsSinceCheckpoint: Double { locked { (ContinuousClock.now - lastCheckpoint).seconds } }
@@ -111,6 +135,7 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
 
     func progress(completed: Int64, total: Int64?, message: String?) {
         // A plugin's numbers and text are not trusted: no negative counts, no megabyte messages in every list row.
+        guard !isAbandoned else { return }
         let progress = TaskProgress(
             completed: max(0, completed), total: total.map { max(0, $0) },
             message: message.map { $0.clippedForMessage(limit: Self.maxProgressMessage) })
@@ -125,13 +150,17 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
         if publish { events.publish(.progress(taskID: taskID, progress: progress)) }
     }
 
-    func log(_ level: LogLevel, _ message: String) { buffer.log(taskID, level, limits.clippedLogLine(message)) }
+    func log(_ level: LogLevel, _ message: String) {
+        guard !isAbandoned else { return }
+        buffer.log(taskID, level, limits.clippedLogLine(message))
+    }
 
     func saveState(_ data: Data) throws {
         guard data.count <= limits.maxSavedStateBytes else {
             throw TaskError(
                 "saved state is \(ByteCount.text(data.count)), over the \(ByteCount.text(limits.maxSavedStateBytes)) limit (serve --max-saved-state); save a position, not the data")
         }
+        guard !isAbandoned else { throw TaskStopped(reason: "the attempt was failed by its timeout") }
         locked { latestState = data }
         buffer.saveState(taskID, data)
     }

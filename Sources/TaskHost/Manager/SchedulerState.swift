@@ -56,6 +56,8 @@ final class LiveTask {
     var unwrittenOutcome: UnwrittenOutcome?
     /// An attempt failed by its timeout while its thread still ran: that thread's late outcome is discarded.
     var abandonedAttempt: Int?
+    /// Ready to start, but the last attempt's outcome is not recorded yet: starts once it is.
+    var heldForOutcome = false
 
     init(id: String, type: String, seq: Int64, status: TaskStatus, priority: Int, attempt: Int, runAt: Double?) {
         self.id = id
@@ -125,7 +127,7 @@ struct SchedulerState {
 
     /// Asks `task` to unwind at its next checkpoint (now, if its thread is blocked in one).
     func requestStop(_ task: LiveTask, _ reason: StopReason) {
-        if task.requestedStop == nil { task.requestedStop = reason }
+        if reason.replaces(task.requestedStop) { task.requestedStop = reason }
         task.control?.requestStop(reason)
     }
 

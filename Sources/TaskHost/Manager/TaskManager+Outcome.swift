@@ -27,6 +27,7 @@ extension TaskManager {
         state.releaseSlot(task)
         state.withThread[taskID] = nil
         task.control = nil
+        controls.withLock { _ = $0.removeValue(forKey: taskID) }
         task.deadline = nil
         task.pauseRequested = false
         var update = TaskUpdate(taskID)
@@ -81,16 +82,23 @@ extension TaskManager {
     /// What the attempt's end means given what was asked of it: a restart asked of a task that
     /// never reached a checkpoint is still a restart (never silently dropped).
     private func truthfulOutcome(_ reported: AttemptOutcome, for task: LiveTask) -> AttemptOutcome {
-        if task.requestedStop == .restart, case .finished = reported { return .stopped(.restart) }
-        if task.requestedStop == .restart, case .failed = reported { return .stopped(.restart) }
-        return reported
+        switch (task.requestedStop, reported) {
+        case (.restart?, .finished), (.restart?, .failed):
+            return .stopped(.restart)
+        case (let asked?, .stopped(let seen)) where asked != seen && asked.replaces(seen):
+            // The thread unwound for an earlier request; the last one acknowledged is what happens.
+            return .stopped(asked)
+        default:
+            return reported
+        }
     }
 
     /// Queues an outcome's write; called with `lock` held. The task counts as ended in memory at
     /// once; it leaves the live table (and its event is published) when the write commits.
     func writeOutcome(_ update: TaskUpdate, of task: LiveTask) {
         let token = state.nextOutcomeToken()
-        task.unwrittenOutcome = UnwrittenOutcome(token: token, status: task.status, update: update, ticket: nil)
+        task.unwrittenOutcome = UnwrittenOutcome(token: token, status: task.status, attempt: task.attempt, update: update, ticket: nil)
+        unwrittenStatuses.withLock { $0[task.id] = task.status }
         let id = task.id
         let ticket = try? store.enqueue(update) { [weak self] error in
             // On the committing thread, which may be one that holds the manager's lock while it
@@ -132,9 +140,18 @@ extension TaskManager {
     func settleOutcome(_ task: LiveTask) {
         guard let pending = task.unwrittenOutcome else { return }
         task.unwrittenOutcome = nil
+        unwrittenStatuses.withLock { _ = $0.removeValue(forKey: task.id) }
         if task.status.isTerminal, task.control == nil, state.live[task.id] === task { state.live[task.id] = nil }
         // Published with the lock held: events go out in the order the changes were made.
-        events.publish(.status(taskID: task.id, status: pending.status, attempt: task.attempt))
+        events.publish(.status(taskID: task.id, status: pending.status, attempt: pending.attempt))
+        if task.heldForOutcome {
+            // The scheduler held its next attempt back until this one was recorded.
+            task.heldForOutcome = false
+            if task.status == .pending {
+                state.enqueue(task, now: Date().timeIntervalSince1970)
+                lock.broadcast()
+            }
+        }
     }
 
     /// Waits (with `lock` held) for a task's outcome write if one is in flight; throws if it cannot be written now.
@@ -215,6 +232,7 @@ extension TaskManager {
 struct UnwrittenOutcome {
     let token: UInt64
     let status: TaskStatus
+    let attempt: Int
     let update: TaskUpdate
     var ticket: StoreWriter.Ticket?
 }

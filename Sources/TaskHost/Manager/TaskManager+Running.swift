@@ -95,8 +95,11 @@ extension TaskManager {
     private func attach(_ control: RunControl) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        guard let task = state.live[control.taskID], task.attempt == control.attempt else { return false }
+        guard let task = state.live[control.taskID], task.attempt == control.attempt, task.status == .running,
+            task.abandonedAttempt != control.attempt
+        else { return false }
         task.control = control
+        controls.withLock { $0[control.taskID] = control }
         if task.pauseRequested { control.requestPause() }
         if let reason = task.requestedStop { control.requestStop(reason) }
         if !state.acceptingWork { control.requestStop(.shutdown) }

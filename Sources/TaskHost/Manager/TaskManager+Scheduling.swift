@@ -27,6 +27,15 @@ extension TaskManager {
     private func startReadyTasks(now: Double) {
         while state.running < configuration.maxRunning, let entry = state.ready.popMax() {
             guard let task = state.current(entry), task.status == .pending || task.status == .paused else { continue }
+            if let pending = task.unwrittenOutcome {
+                // The previous attempt's outcome comes first, in the database and in the events.
+                guard pending.ticket?.succeeded == true else {
+                    task.heldForOutcome = true
+                    continue
+                }
+                settleOutcome(task)
+                guard state.current(entry) === task else { continue }
+            }
             guard let type = try? registry.lookup(task.type) else {
                 state.blocked[task.type, default: []].append(entry)
                 let reason = "waiting for plugin providing '\(task.type)'"
@@ -34,7 +43,7 @@ extension TaskManager {
                     task.waitingReason = reason
                     var update = TaskUpdate(task.id)
                     update.set(.waitingReason(reason))
-                    _ = try? store.enqueue(update)
+                    enqueueNote(update, what: "waiting reason")
                 }
                 continue
             }
@@ -100,10 +109,28 @@ extension TaskManager {
         task.control = nil
         task.deadline = nil
         task.attempt -= 1
-        task.status = .pending
         let now = Date().timeIntervalSince1970
-        task.runAt = now + 1
-        state.enqueue(task, now: now)
+        // What was asked of it meanwhile still holds, as it would for a pending task.
+        if task.requestedStop == .user {
+            var update = TaskUpdate(taskID)
+            Self.finishFields(&update, as: .stopped, now: now)
+            update.set(.stopRequested(false))
+            finish(task, as: .stopped)
+            writeOutcome(update, of: task)
+        } else if task.pauseRequested {
+            var update = TaskUpdate(taskID)
+            update.status(.paused)
+            update.set(.pauseRequested(false))
+            task.pauseRequested = false
+            task.status = .paused
+            task.queueTicket = 0
+            writeOutcome(update, of: task)
+        } else {
+            task.requestedStop = nil
+            task.status = .pending
+            task.runAt = now + 1
+            state.enqueue(task, now: now)
+        }
         lock.broadcast()
         logger.warning("could not record the start of an attempt; retrying", metadata: ["task": "\(taskID)", "error": "\(error)"])
     }
@@ -151,6 +178,8 @@ extension TaskManager {
             let abandonAt = deadline + Self.timeoutGrace
             if now >= abandonAt {
                 task.abandonedAttempt = task.attempt
+                // Its thread may go on; nothing it reports from now on is taken.
+                task.control?.abandon()
                 let message = StopReason.timeout(seconds: timeout).text + "; the thread was still running (it never reached a checkpoint)"
                 logger.warning("task timed out without reaching a checkpoint; its thread is abandoned", metadata: ["task": "\(task.id)"])
                 endAttempt(task, attempt: task.attempt, outcome: .failed(message: message, errorType: "Timeout"))
@@ -166,6 +195,20 @@ extension TaskManager {
         return nearest
     }
 
+    /// Queues an informational change (a waiting reason, a notice) that nobody waits for; a
+    /// failure is logged (the host is degraded then, and health says so), never silent.
+    func enqueueNote(_ update: TaskUpdate, what: String) {
+        let logger = logger
+        let id = update.taskID
+        do {
+            _ = try store.enqueue(update) { error in
+                if let error { logger.warning("could not record a \(what)", metadata: ["task": "\(id)", "error": "\(error)"]) }
+            }
+        } catch {
+            logger.warning("could not record a \(what)", metadata: ["task": "\(id)", "error": "\(error)"])
+        }
+    }
+
     /// How long a timed-out attempt gets to reach a checkpoint before it is failed without it.
     static let timeoutGrace: Double = 1
 
@@ -174,7 +217,7 @@ extension TaskManager {
         var update = TaskUpdate(control.taskID)
         update.set(.notice("attempt \(control.attempt): \(message)"))
         update.audit = ("state_dropped", configuration.hostActor, message)
-        _ = try? store.enqueue(update)
+        enqueueNote(update, what: "saved-state notice")
         logger.warning("saved state could not be decoded", metadata: ["task": "\(control.taskID)", "reason": "\(message)"])
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TaskKit
 
 /// Runs tasks: each on its own thread, within the global and per-type limits, in priority
@@ -23,6 +24,9 @@ public final class TaskManager: @unchecked Sendable {
     let schedulerDone = DispatchSemaphore(value: 0)
     let threads: TaskThreadPool
     private(set) var recovery: RecoveryReport?
+    // What `task(id)` adds to a row without taking `lock` (a read never waits for a commit held under it).
+    let unwrittenStatuses = Mutex<[String: TaskStatus]>([:])
+    let controls = Mutex<[String: RunControl]>([:])
     private var schedulerStarted = false
 
     /// Creates a manager over an open store and a registry; call `start()` to recover and run.
@@ -97,7 +101,11 @@ public final class TaskManager: @unchecked Sendable {
         let waitForScheduler = schedulerStarted
         lock.broadcast()
         lock.unlock()
-        for ticket in tickets { try? ticket.wait() }
+        for ticket in tickets {
+            do { try ticket.wait() } catch {
+                logger.error("could not record a task still running at the shutdown deadline; it will read as interrupted by a host death", metadata: ["error": "\(error)"])
+            }
+        }
         if waitForScheduler { schedulerDone.wait() }
         if !stragglers.isEmpty {
             logger.warning("tasks still running at the shutdown deadline were marked interrupted", metadata: ["count": "\(stragglers.count)"])
@@ -121,16 +129,13 @@ public final class TaskManager: @unchecked Sendable {
     /// (the database is not writable), and how long a running attempt has gone without a checkpoint.
     public func task(_ idOrPrefix: String) throws(TaskHostError) -> TaskRecord {
         var record = try store.record(store.resolveID(idOrPrefix))
-        lock.lock()
-        defer { lock.unlock() }
-        guard let live = state.live[record.id] else { return record }
         // Only a write that failed is shown: an outcome a few ms from its commit is not news
         // (the row and the events still say what is durable).
-        if let pending = live.unwrittenOutcome, let problem = store.writeProblem {
-            record.status = pending.status
-            record.notice = "ended \(pending.status.rawValue); not yet recorded in the database (\(problem)); retried every second"
+        if let status = unwrittenStatuses.withLock({ $0[record.id] }), let problem = store.writeProblem {
+            record.status = status
+            record.notice = "ended \(status.rawValue); not yet recorded in the database (\(problem)); retried every second"
         }
-        if record.status == .running, let control = live.control {
+        if record.status == .running, let control = controls.withLock({ $0[record.id] }) {
             record.secondsSinceCheckpoint = control.secondsSinceCheckpoint
         }
         return record

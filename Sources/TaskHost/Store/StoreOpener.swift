@@ -26,8 +26,11 @@ enum StoreOpener {
     }
 
     /// Opens an existing, already migrated database for reading only (no host needed).
-    static func openForReading(_ path: String) throws(TaskHostError) -> SQLiteConnection {
-        try checkHeader(path)
+    /// `checkHeader` must be false once any connection of this process has the file open:
+    /// closing a descriptor of the file drops all of the process's POSIX locks on it, and another
+    /// program's SQLite would then think the WAL unused and delete it under the live writer.
+    static func openForReading(_ path: String, checkHeader shouldCheckHeader: Bool = true) throws(TaskHostError) -> SQLiteConnection {
+        if shouldCheckHeader { try checkHeader(path) }
         do {
             let connection = try SQLiteConnection(path: path, readOnly: true)
             try connection.execute("PRAGMA busy_timeout = 5000")

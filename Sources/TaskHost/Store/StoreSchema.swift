@@ -88,12 +88,12 @@ enum StoreSchema {
         CREATE INDEX tasks_list_by_type ON tasks(type, seq);
         CREATE TABLE task_tags (key TEXT NOT NULL, value TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (key, value, seq)) WITHOUT ROWID;
         CREATE INDEX task_tags_by_seq ON task_tags(seq);
-        INSERT INTO task_tags (key, value, seq) SELECT j.key, j.value, t.seq FROM tasks t, json_each(t.tags) j;
+        INSERT INTO task_tags (key, value, seq) SELECT j.key, j.value, t.seq FROM tasks t, json_each(t.tags) j WHERE json_valid(t.tags);
         CREATE TABLE task_counts (status TEXT PRIMARY KEY, count INTEGER NOT NULL) WITHOUT ROWID;
         INSERT INTO task_counts (status, count) SELECT status, count(*) FROM tasks GROUP BY status;
         CREATE TRIGGER tasks_after_insert AFTER INSERT ON tasks BEGIN
             INSERT INTO task_counts (status, count) VALUES (new.status, 1) ON CONFLICT (status) DO UPDATE SET count = count + 1;
-            INSERT INTO task_tags (key, value, seq) SELECT key, value, new.seq FROM json_each(new.tags);
+            INSERT INTO task_tags (key, value, seq) SELECT key, value, new.seq FROM json_each(new.tags) WHERE json_valid(new.tags);
         END;
         CREATE TRIGGER tasks_after_status AFTER UPDATE OF status ON tasks WHEN old.status != new.status BEGIN
             UPDATE task_counts SET count = count - 1 WHERE status = old.status;

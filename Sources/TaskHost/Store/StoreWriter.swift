@@ -33,6 +33,9 @@ final class StoreWriter: @unchecked Sendable {
 
         fileprivate var isCompleted: Bool { completed.load(ordering: .acquiring) }
 
+        /// True once committed, false once failed, nil while pending.
+        var succeeded: Bool? { isCompleted ? error == nil : nil }
+
         /// Blocks until committed, committing it on this thread when no other commit is running.
         func wait() throws {
             writer?.lead(until: self)

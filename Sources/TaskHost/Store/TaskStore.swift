@@ -39,7 +39,9 @@ public final class TaskStore: Sendable {
         self.logCap = logCap
         self.durability = durability
         let writeConnection = try StoreOpener.openForWriting(path, durability: durability)
-        let readConnections = try (0..<Self.readerCount).map { _ throws(TaskHostError) in try StoreOpener.openForReading(path) }
+        let readConnections = try (0..<Self.readerCount).map { _ throws(TaskHostError) in
+            try StoreOpener.openForReading(path, checkHeader: false)
+        }
         let checkpointer: WALCheckpointer
         do {
             checkpointer = try WALCheckpointer(path: path, durability: durability, thresholdPages: checkpointPages)

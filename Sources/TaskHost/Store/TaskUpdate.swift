@@ -67,7 +67,10 @@ struct TaskUpdate: Sendable {
         values.append(.real(now))
         if clearSavedState { columns.append("saved_state = NULL") }
         values.append(.text(taskID))
-        try connection.run("UPDATE tasks SET \(columns.joined(separator: ", ")) WHERE id = ?", values)
+        // A row deleted meanwhile (a prune between a read and this write) must not be acknowledged.
+        guard try connection.run("UPDATE tasks SET \(columns.joined(separator: ", ")) WHERE id = ?", values) == 1 else {
+            throw TaskHostError.taskNotFound(taskID)
+        }
         if let started = attemptStarted {
             try connection.run(
                 "INSERT OR REPLACE INTO attempts (task_id, attempt, started_at) VALUES (?, ?, ?)",

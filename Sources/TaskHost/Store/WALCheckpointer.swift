@@ -63,7 +63,10 @@ final class WALCheckpointer: @unchecked Sendable {
         while checkpointing { condition.wait() }
         checkpointing = true
         condition.unlock()
+        // It holds the write lock while it waits for readers: wait briefly, or leave it for next time.
+        sqlite3_busy_timeout(connection.handle, 200)
         _ = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_TRUNCATE, nil, nil)
+        sqlite3_busy_timeout(connection.handle, 5000)
         condition.lock()
         checkpointing = false
         checkpointedAt = 0

@@ -43,6 +43,9 @@ extension TaskActionRunner {
         let waiting = record.secondsSinceCheckpoint.map { seconds in
             seconds >= 1 ? " (it has not reached a checkpoint for \(Formatting.duration(seconds)))" : ""
         } ?? ""
+        if record.stopRequested && verb == "restarted" {
+            return "restart requested for \(id): still \(record.status.rawValue); it runs again from the start once this attempt ends\(waiting)"
+        }
         if record.stopRequested { return "stop requested for \(id): still \(record.status.rawValue); it stops at its next checkpoint\(waiting)" }
         if record.pauseRequested { return "pause requested for \(id): still \(record.status.rawValue); it pauses at its next checkpoint\(waiting)" }
         let note = record.status == .pending && verb == "resumed" ? " (it continues as soon as a worker slot is free)" : ""

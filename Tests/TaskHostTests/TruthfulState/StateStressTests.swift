@@ -74,11 +74,53 @@ struct StateStressTests {
         for id in ids {
             let stored = try fixture.store.record(id).status
             #expect(stored.isTerminal, "task \(id) is \(stored)")
-            #expect(try manager.task(id).status == stored, "task \(id): memory and database disagree")
             #expect(events[id] == stored, "task \(id): last event \(String(describing: events[id])), database \(stored)")
         }
         let (live, withThread, running) = manager.lock.withLock { (manager.state.live.count, manager.state.withThread.count, manager.state.running) }
+        // Memory: every task ended, so none may be left in the live table (a phantom) or hold a thread or slot.
         #expect(live == 0, "\(live) tasks left in the live table (phantoms)")
         #expect(withThread == 0 && running == 0)
+    }
+
+    @Test("after a restart of a running task the events say pending, then running — never pending after the new attempt's running")
+    func restartEventOrder() throws {
+        let fixture = try ManagerFixture()
+        let seen = LockedBox<[(TaskStatus, Int)]>([])
+        let id = try fixture.submit("hooks", ["steps": "300"])
+        fixture.manager.events.observe { event in
+            if case .status(let task, let status, let attempt) = event, task == id { seen.update { $0.append((status, attempt)) } }
+        }
+        _ = try fixture.waitFor(id, .running)
+        for round in 0..<5 {
+            _ = try fixture.manager.restart(id)
+            _ = fixture.eventually { seen.get().contains { $0.0 == .running && $0.1 == round + 2 } }
+        }
+        _ = try fixture.manager.stop(id)
+        _ = try fixture.waitFor(id, .stopped)
+        let events = seen.get()
+        // Once an attempt is announced running, nothing about an earlier attempt may follow
+        // (before the fix, the earlier attempt's "pending" came after the next one's "running").
+        for (index, event) in events.enumerated() where event.0 == .running {
+            #expect(!events[(index + 1)...].contains { $0.1 < event.1 }, "events: \(events)")
+        }
+        #expect(events.contains { $0.0 == .running && $0.1 == 6 }, "events: \(events)")
+    }
+
+    @Test("the last acknowledged word wins: restart then stop ends stopped; stop then restart runs again")
+    func lastWordWins() throws {
+        let fixture = try ManagerFixture()
+        let stopped = try fixture.submit("no-checkpoint", ["ms": "800"])
+        _ = try fixture.waitFor(stopped, .running)
+        _ = try fixture.manager.restart(stopped)
+        _ = try fixture.manager.stop(stopped)
+        let ended = try fixture.waitFor(stopped, .finished)
+        #expect(ended.attempt == 1, "the stop after the restart was lost: attempt \(ended.attempt)")
+
+        let restarted = try fixture.submit("hooks", ["steps": "200"])
+        _ = try fixture.waitFor(restarted, .running)
+        _ = try fixture.manager.stop(restarted)
+        _ = try fixture.manager.restart(restarted)
+        #expect(fixture.eventually { (try? fixture.record(restarted).attempt) == 2 }, "the restart after the stop was lost")
+        _ = try fixture.manager.stop(restarted)
     }
 }

@@ -47,7 +47,8 @@ struct StorageTests {
         let kept = try fixture.submit("sleep", ["seconds": "30"], SubmitOptions(delaySeconds: 3600))
         var batches: [Int] = []
         let deleted = try fixture.store.pruneTasks(endedBefore: Date().timeIntervalSince1970 + 1, actor: "test", batch: 50) { batches.append($0.count) }
-        #expect(deleted == 120 && batches == [50, 50, 20])
+        // Batches size themselves to ~4 ms each; what matters is that there are several and nothing is missed.
+        #expect(deleted == 120 && batches.reduce(0, +) == 120 && batches.count >= 2, "\(batches)")
         let left = try runCommand(
             "/usr/bin/env",
             ["sqlite3", fixture.databasePath, "SELECT (SELECT count(*) FROM tasks), (SELECT count(*) FROM logs), (SELECT count(*) FROM attempts), (SELECT count(*) FROM audit WHERE task_id IS NOT NULL AND task_id != '\(kept)'), (SELECT count(*) FROM task_tags);"])
