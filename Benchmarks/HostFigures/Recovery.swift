@@ -44,7 +44,7 @@ func recovery(tasks count: Int) throws {
     var runs: [Double] = []
     for _ in 0..<5 {
         run("""
-            UPDATE tasks SET status = 'running' WHERE seq > \(finished + paused) AND seq <= \(finished + paused + running);
+            UPDATE tasks SET status = 'running', host_deaths = 0 WHERE seq > \(finished + paused) AND seq <= \(finished + paused + running);
             """, on: database)
         let clock = ContinuousClock()
         let start = clock.now
