@@ -19,6 +19,8 @@ let package = Package(
         .library(name: "SleepPlugin", type: .dynamic, targets: ["SleepPlugin"]),
         .library(name: "HashTreePlugin", type: .dynamic, targets: ["HashTreePlugin"]),
         .library(name: "FlakyPlugin", type: .dynamic, targets: ["FlakyPlugin"]),
+        // Misbehaves on request (fatal, segv, leak, spin, hang); built, not installed by the demo.
+        .library(name: "ChaosPlugin", type: .dynamic, targets: ["ChaosPlugin"]),
         // Test fixtures: real plugins that must be rejected or that clash with the examples.
         .library(name: "DuplicateSleepFixture", type: .dynamic, targets: ["DuplicateSleepFixture"]),
         .library(name: "FailingRegisterFixture", type: .dynamic, targets: ["FailingRegisterFixture"]),
@@ -41,10 +43,11 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CProcessShims"),
         .target(
             name: "TaskHost",
             dependencies: [
-                taskKit, "CSQLite",
+                taskKit, "CSQLite", "CProcessShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HeapModule", package: "swift-collections"),
@@ -77,6 +80,7 @@ let package = Package(
         examplePlugin("Sleep"),
         examplePlugin("HashTree", extra: [.product(name: "Crypto", package: "swift-crypto")]),
         examplePlugin("Flaky"),
+        examplePlugin("Chaos"),
         .target(name: "DuplicateSleepFixture", dependencies: [taskKit], path: "Tests/Fixtures/DuplicateSleep", swiftSettings: swift6),
         .target(name: "FailingRegisterFixture", dependencies: [taskKit], path: "Tests/Fixtures/FailingRegister", swiftSettings: swift6),
         .target(name: "TestTasksFixture", dependencies: [taskKit], path: "Tests/Fixtures/TestTasks", swiftSettings: swift6),

@@ -21,15 +21,18 @@ public struct DaemonConfiguration: Sendable {
     public var durability: StoreDurability
     /// Size limits on results, parameters, tags and log lines.
     public var limits: TaskLimits
-    /// The `taskhost` binary that probes new plugin images in a child (nil: no probe).
+    /// Where tasks run unless they ask otherwise.
+    public var defaultIsolation: TaskIsolation
+    /// The `taskhost` binary that probes new plugin images in a child (nil: no probe) and runs workers.
     public var probeExecutable: String? = PluginLoaderConfiguration.currentExecutable
 
     /// Creates a configuration with the defaults of `taskhost serve`.
     public init(
         paths: HostPaths, workers: Int = 4, http: (host: String, port: Int)? = nil, allowNonLoopback: Bool = false,
         shutdownGrace: Duration = .seconds(10), allowInsecurePlugins: Bool = false, retentionSeconds: Double? = nil,
-        durability: StoreDurability = .process, limits: TaskLimits = TaskLimits()
+        durability: StoreDurability = .process, limits: TaskLimits = TaskLimits(), defaultIsolation: TaskIsolation = .thread
     ) {
+        self.defaultIsolation = defaultIsolation
         self.limits = limits
         self.paths = paths
         self.workers = workers

@@ -36,7 +36,8 @@ public enum TaskHostDaemon {
         let manager = TaskManager(
             store: store, registry: loader.registry,
             configuration: TaskManagerConfiguration(
-                maxRunning: configuration.workers, retentionSeconds: configuration.retentionSeconds, limits: configuration.limits),
+                maxRunning: configuration.workers, retentionSeconds: configuration.retentionSeconds, limits: configuration.limits,
+                defaultIsolation: configuration.defaultIsolation, workerExecutable: configuration.probeExecutable),
             logger: logger)
         let recovery: RecoveryReport
         do { recovery = try manager.start() } catch { throw DaemonError.store(error) }

@@ -51,6 +51,7 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
     private let onUndecodableState: @Sendable (RunControl, String) -> Void
     private var reportedUndecodableState = false
     private var abandoned = false
+    private var worker: (pid: Int32, frozen: Bool)?
 
     init(
         taskID: String, attempt: Int, savedState: Data?, buffer: ActivityBuffer, events: EventHub, limits: TaskLimits,
@@ -102,6 +103,15 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
     }
 
     private var isAbandoned: Bool { locked { abandoned } }
+
+    /// True while a pause is asked for and not yet reached (the worker driver polls it).
+    var pauseIsRequested: Bool { locked { pauseRequested } }
+
+    /// The worker process running this attempt, if it runs in one, and whether it is frozen.
+    var workerState: (pid: Int32, frozen: Bool)? {
+        get { locked { worker } }
+        set { locked { worker = newValue } }
+    }
 
     /// Seconds since the attempt started or last called `checkpoint()`.
     var secondsSinceCheckpoint: Double { locked { (ContinuousClock.now - lastCheckpoint).seconds } }

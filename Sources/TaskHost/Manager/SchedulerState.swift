@@ -58,6 +58,9 @@ final class LiveTask {
     var abandonedAttempt: Int?
     /// Ready to start, but the last attempt's outcome is not recorded yet: starts once it is.
     var heldForOutcome = false
+    var isolation = TaskIsolation.thread
+    var memoryLimitBytes: Int?
+    var cpuLimitSeconds: Int?
 
     init(id: String, type: String, seq: Int64, status: TaskStatus, priority: Int, attempt: Int, runAt: Double?) {
         self.id = id

@@ -170,5 +170,8 @@ extension LiveTask {
         retriesUsed = row.retriesUsed
         maxRetries = min(max(row.maxRetries, 0), 1000)
         backoff = row.backoff.sanitized()
+        isolation = row.isolation
+        memoryLimitBytes = row.memoryLimitBytes
+        cpuLimitSeconds = row.cpuLimitSeconds
     }
 }

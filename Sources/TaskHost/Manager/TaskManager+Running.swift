@@ -11,7 +11,8 @@ enum AttemptOutcome {
 extension TaskManager {
     /// The body of a task's thread: `init` → `pre` → `run` → `post`, then record the outcome.
     func runAttempt(
-        taskID: String, attempt: Int, type: any BaseTask.Type, parameters known: TaskParameters?, startWrite: StoreWriter.Ticket?
+        taskID: String, attempt: Int, type: any BaseTask.Type, parameters known: TaskParameters?, startWrite: StoreWriter.Ticket?,
+        worker: WorkerPlan? = nil
     ) {
         let parameters: TaskParameters
         let savedState: Data?
@@ -39,14 +40,34 @@ extension TaskManager {
             self?.savedStateUndecodable(control, message: message)
         }
         guard attach(control) else { return }
-        let context = TaskContext(taskID: taskID, attempt: attempt, parameters: parameters, backend: control)
-        let outcome = Self.execute(type, parameters: parameters, context: context, control: control, limits: configuration.limits)
+        let outcome: AttemptOutcome
+        if let worker {
+            outcome = runInWorker(worker, taskID: taskID, attempt: attempt, type: type, parameters: parameters, savedState: savedState, control: control)
+        } else {
+            let context = TaskContext(taskID: taskID, attempt: attempt, parameters: parameters, backend: control)
+            outcome = Self.execute(type, parameters: parameters, context: context, limits: configuration.limits) { control.requestedStop }
+        }
         finishAttempt(taskID: taskID, attempt: attempt, control: control, outcome: outcome)
     }
 
-    /// Runs the hooks of one attempt and classifies how it ended.
-    private static func execute(
-        _ type: any BaseTask.Type, parameters: TaskParameters, context: TaskContext, control: RunControl, limits: TaskLimits
+    /// Runs the attempt in a worker process, driven from this thread.
+    private func runInWorker(
+        _ plan: WorkerPlan, taskID: String, attempt: Int, type: any BaseTask.Type, parameters: TaskParameters, savedState: Data?,
+        control: RunControl
+    ) -> AttemptOutcome {
+        guard let executable = configuration.workerExecutable, let image = registry.image(of: type.name) else {
+            return .failed(message: "process isolation is not available for '\(type.name)' in this host", errorType: "WorkerStart")
+        }
+        let start = WorkerStart(
+            taskID: taskID, attempt: attempt, image: image, type: type.name, parameters: parameters.values, savedState: savedState,
+            memoryLimitBytes: plan.memoryLimitBytes, cpuLimitSeconds: plan.cpuLimitSeconds, maxResultBytes: configuration.limits.maxResultBytes)
+        return WorkerAttempt(executable: executable, start: start, control: control).run()
+    }
+
+    /// Runs the hooks of one attempt and classifies how it ended (on a host thread, or in a worker process).
+    static func execute(
+        _ type: any BaseTask.Type, parameters: TaskParameters, context: TaskContext, limits: TaskLimits,
+        stopReason: () -> StopReason?
     ) -> AttemptOutcome {
         var task: any BaseTask
         do {
@@ -68,7 +89,7 @@ extension TaskManager {
                 outcome = .finished(resultJSON: json)
             }
         } catch is TaskStopped {
-            outcome = .stopped(control.requestedStop ?? .user)
+            outcome = .stopped(stopReason() ?? .user)
         } catch {
             outcome = .failed(message: "\(error)", errorType: String(describing: Swift.type(of: error)))
         }

@@ -146,10 +146,11 @@ extension TaskManager {
         let attempt = task.attempt
         let id = task.id
         let parameters = task.parameters
+        let worker = task.isolation == .process ? WorkerPlan(memoryLimitBytes: task.memoryLimitBytes, cpuLimitSeconds: task.cpuLimitSeconds) : nil
         state.withThread[id] = task
         if publish { publishStatus(task) }
         threads.run { [self] in
-            runAttempt(taskID: id, attempt: attempt, type: type, parameters: parameters, startWrite: startWrite)
+            runAttempt(taskID: id, attempt: attempt, type: type, parameters: parameters, startWrite: startWrite, worker: worker)
         }
     }
 
@@ -176,7 +177,8 @@ extension TaskManager {
         for task in Array(state.withThread.values) where task.status == .running {
             guard let deadline = task.deadline, let timeout = task.timeoutSeconds else { continue }
             let abandonAt = deadline + Self.timeoutGrace
-            if now >= abandonAt {
+            // A worker is killed by its driver within the grace; only a thread must be abandoned.
+            if now >= abandonAt, task.isolation == .thread {
                 task.abandonedAttempt = task.attempt
                 // Its thread may go on; nothing it reports from now on is taken.
                 task.control?.abandon()

@@ -33,6 +33,17 @@ extension TaskManager {
             throw .invalidParameters(ParameterValidationError(typeName: typeName, problems: ["\(error)".clippedForMessage]))
         }
         let settings = type.settings.sanitized()
+        let isolation = options.isolation ?? configuration.defaultIsolation
+        if isolation == .process {
+            guard configuration.workerExecutable != nil else {
+                throw .invalidOption("process isolation is not available in this host (it needs the taskhost binary to run workers); use isolation thread")
+            }
+            guard registry.image(of: typeName) != nil else {
+                throw .invalidOption("task type '\(typeName)' was not loaded from a plugin file, so it cannot run in a worker process; use isolation thread")
+            }
+        } else if options.memoryLimitBytes != nil || options.cpuLimitSeconds != nil {
+            throw .invalidOption("memory and CPU limits apply to process isolation only; add isolation process (--isolation process)")
+        }
         let runAt = options.runAt ?? options.delaySeconds.map { now.addingTimeInterval($0) }
         // A task that can start at once is inserted already running: one commit, not two.
         lock.lock()
@@ -50,7 +61,7 @@ extension TaskManager {
             requeueOnInterrupt: options.requeueOnInterrupt ?? settings.requeueOnInterrupt,
             idempotencyKey: options.idempotencyKey, createdAt: now, updatedAt: now, runAt: runAt, startedAt: nil,
             finishedAt: nil, progress: nil, result: nil, error: nil, stopRequested: false, pauseRequested: false,
-            waitingReason: nil)
+            waitingReason: nil, isolation: isolation, memoryLimitBytes: options.memoryLimitBytes, cpuLimitSeconds: options.cpuLimitSeconds)
         let inserted: (id: String, seq: Int64, existing: Bool)
         do {
             let start = startsAtOnce ? Self.attemptStartUpdate(record.id, attempt: 1, now: now.timeIntervalSince1970) : nil
@@ -71,6 +82,9 @@ extension TaskManager {
         task.maxRetries = record.maxRetries
         task.backoff = record.backoff
         task.parameters = parameters
+        task.isolation = isolation
+        task.memoryLimitBytes = options.memoryLimitBytes
+        task.cpuLimitSeconds = options.cpuLimitSeconds
         state.live[id] = task
         publishStatus(task)
         if startsAtOnce {

@@ -135,8 +135,12 @@ public final class TaskManager: @unchecked Sendable {
             record.status = status
             record.notice = "ended \(status.rawValue); not yet recorded in the database (\(problem)); retried every second"
         }
-        if record.status == .running, let control = controls.withLock({ $0[record.id] }) {
-            record.secondsSinceCheckpoint = control.secondsSinceCheckpoint
+        if let control = controls.withLock({ $0[record.id] }) {
+            if record.status == .running { record.secondsSinceCheckpoint = control.secondsSinceCheckpoint }
+            if let worker = control.workerState {
+                record.pid = worker.pid
+                if record.status == .paused { record.pausedAt = worker.frozen ? "frozen" : "checkpoint" }
+            }
         }
         return record
     }

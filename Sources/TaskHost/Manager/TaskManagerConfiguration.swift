@@ -8,9 +8,19 @@ public struct TaskManagerConfiguration: Sendable {
     public var hostActor: String
     /// Size limits on results, parameters, tags and log lines.
     public var limits: TaskLimits
+    /// Where a task runs unless it asks otherwise.
+    public var defaultIsolation: TaskIsolation
+    /// The `taskhost` binary, whose hidden `worker` command runs process-isolated attempts
+    /// (nil: process isolation is refused with the reason).
+    public var workerExecutable: String?
 
     /// Creates a configuration; by default 4 tasks run at once and nothing is pruned.
-    public init(maxRunning: Int = 4, retentionSeconds: Double? = nil, hostActor: String = "host", limits: TaskLimits = TaskLimits()) {
+    public init(
+        maxRunning: Int = 4, retentionSeconds: Double? = nil, hostActor: String = "host", limits: TaskLimits = TaskLimits(),
+        defaultIsolation: TaskIsolation = .thread, workerExecutable: String? = nil
+    ) {
+        self.defaultIsolation = defaultIsolation
+        self.workerExecutable = workerExecutable
         self.maxRunning = max(1, maxRunning)
         self.retentionSeconds = retentionSeconds
         self.hostActor = hostActor

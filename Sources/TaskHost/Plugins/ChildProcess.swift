@@ -17,14 +17,22 @@ enum ChildProcess {
 
     /// Starts `executable` with standard input from /dev/null and its output appended to files;
     /// the child leads a new process group (so `kill(-pid, ...)` reaches everything it starts).
+    /// `socket`: instead of /dev/null and the output file, standard input and output are this
+    /// descriptor (a socket to talk to the child over).
     static func spawn(
-        _ executable: String, _ arguments: [String], environment: [String: String], standardOutput: String, standardError: String
+        _ executable: String, _ arguments: [String], environment: [String: String], standardOutput: String, standardError: String,
+        socket: Int32? = nil
     ) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        if let socket {
+            posix_spawn_file_actions_adddup2(&actions, socket, 0)
+            posix_spawn_file_actions_adddup2(&actions, socket, 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        }
         posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

@@ -183,7 +183,7 @@ public final class PluginLoader: Sendable {
         }
         let (handshake, types) = try Self.loadImage(imagePath, displayPath: path)
         let infos = types.map { TaskTypeInfo($0, plugin: handshake.name, pluginVersion: handshake.version) }
-        try registry.commit(types, infos: infos, from: path)
+        try registry.commit(types, infos: infos, from: path, image: imagePath)
         return LoadedPlugin(
             file: path, name: handshake.name, version: handshake.version, sdkVersion: handshake.sdkVersion,
             contentHash: hash, types: infos)

@@ -36,6 +36,8 @@ public final class TaskTypeRegistry: Sendable {
         let type: any BaseTask.Type
         let info: TaskTypeInfo
         let file: String
+        /// The private copy the type was loaded from (a worker process loads the same bytes).
+        let image: String?
         var available: Bool
     }
 
@@ -60,6 +62,11 @@ public final class TaskTypeRegistry: Sendable {
         return registration.type
     }
 
+    /// The private image the type `name` was loaded from, for a worker process (nil for types registered in code).
+    public func image(of name: String) -> String? {
+        state.withLock { $0.types[name]?.image }
+    }
+
     /// True when a new task of `name` could start now.
     public func isAvailable(_ name: String) -> Bool {
         state.withLock { $0.types[name]?.available ?? false }
@@ -80,7 +87,7 @@ public final class TaskTypeRegistry: Sendable {
 
     /// Registers all `types` from `file` or none: fails on the first name another available
     /// plugin file already provides. Types the same file provided before are replaced.
-    func commit(_ types: [any BaseTask.Type], infos: [TaskTypeInfo], from file: String) throws(PluginRejection) {
+    func commit(_ types: [any BaseTask.Type], infos: [TaskTypeInfo], from file: String, image: String? = nil) throws(PluginRejection) {
         let conflict: (String, String)? = state.withLock { state in
             for info in infos {
                 if let existing = state.types[info.name], existing.available, existing.file != file {
@@ -91,7 +98,7 @@ public final class TaskTypeRegistry: Sendable {
                 state.types[name] = nil
             }
             for (type, info) in zip(types, infos) {
-                state.types[info.name] = Registration(type: type, info: info, file: file, available: true)
+                state.types[info.name] = Registration(type: type, info: info, file: file, image: image, available: true)
             }
             return nil
         }

@@ -105,6 +105,12 @@ enum StoreSchema {
         END;
         CREATE INDEX audit_by_task ON audit(task_id) WHERE task_id IS NOT NULL;
         """,
+        // 4: where a task runs (thread or worker process) and the worker's limits.
+        """
+        ALTER TABLE tasks ADD COLUMN isolation TEXT NOT NULL DEFAULT 'thread';
+        ALTER TABLE tasks ADD COLUMN memory_limit INTEGER;
+        ALTER TABLE tasks ADD COLUMN cpu_limit INTEGER;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -14,6 +14,9 @@ struct SchedulableTask: Sendable {
     let retriesUsed: Int
     let maxRetries: Int
     let backoff: Backoff
+    let isolation: TaskIsolation
+    let memoryLimitBytes: Int?
+    let cpuLimitSeconds: Int?
 }
 
 /// What start-up recovery changed.
@@ -53,8 +56,9 @@ extension TaskStore {
             try connection.run(
                 """
                 INSERT INTO tasks (id, type, name, status, priority, parameters, tags, max_retries, backoff_base,
-                    backoff_factor, backoff_cap, timeout, requeue_on_interrupt, idempotency_key, created_at, updated_at, run_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    backoff_factor, backoff_cap, timeout, requeue_on_interrupt, idempotency_key, created_at, updated_at, run_at,
+                    isolation, memory_limit, cpu_limit)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .text(record.id), .text(record.type), .optional(record.name), .text(record.status.rawValue),
@@ -63,7 +67,8 @@ extension TaskStore {
                     .real(record.backoff.baseSeconds), .real(record.backoff.factor), .real(record.backoff.capSeconds),
                     .optional(record.timeoutSeconds), .integer(record.requeueOnInterrupt ? 1 : 0),
                     .optional(record.idempotencyKey), .real(now), .real(now),
-                    .optional(record.runAt?.timeIntervalSince1970),
+                    .optional(record.runAt?.timeIntervalSince1970), .text(record.isolation.rawValue),
+                    .optional(record.memoryLimitBytes.map(Int64.init)), .optional(record.cpuLimitSeconds.map(Int64.init)),
                 ])
             let seq = sqlite3LastInsertRowID(connection)
             try StoreAudit.insert(connection, action: "submit", taskID: record.id, actor: actor, detail: record.type, at: now)
@@ -241,7 +246,7 @@ extension TaskStore {
 
     private static let schedulableColumns = """
         id, type, status, priority, seq, run_at, attempt, timeout, retries_used, max_retries, backoff_base,
-        backoff_factor, backoff_cap
+        backoff_factor, backoff_cap, isolation, memory_limit, cpu_limit
         """
 
     private static func decodeSchedulable(_ row: SQLiteStatement) -> SchedulableTask {
@@ -249,7 +254,9 @@ extension TaskStore {
             id: row.text(0), type: row.text(1), status: TaskStatus(rawValue: row.text(2)) ?? .pending,
             priority: row.int(3), seq: row.int64(4), runAt: row.optionalDouble(5), attempt: row.int(6),
             timeoutSeconds: row.optionalDouble(7), retriesUsed: row.int(8), maxRetries: row.int(9),
-            backoff: Backoff(baseSeconds: row.double(10), factor: row.double(11), capSeconds: row.double(12)))
+            backoff: Backoff(baseSeconds: row.double(10), factor: row.double(11), capSeconds: row.double(12)),
+            isolation: TaskIsolation(rawValue: row.text(13)) ?? .thread, memoryLimitBytes: row.optionalInt64(14).map { Int(clamping: $0) },
+            cpuLimitSeconds: row.optionalInt64(15).map { Int(clamping: $0) })
     }
 }
 

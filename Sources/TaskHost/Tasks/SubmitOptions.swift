@@ -23,6 +23,12 @@ public struct SubmitOptions: Sendable, Codable, Equatable {
     public var idempotencyKey: String?
     /// Key/value labels.
     public var tags: [String: String] = [:]
+    /// Thread (default: the host's) or worker process.
+    public var isolation: TaskIsolation?
+    /// Process isolation only: the worker's memory limit, in bytes.
+    public var memoryLimitBytes: Int?
+    /// Process isolation only: the worker's CPU-time limit, in seconds.
+    public var cpuLimitSeconds: Int?
 
     /// Creates options.
     public init(
@@ -44,6 +50,7 @@ public struct SubmitOptions: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case name, priority, delaySeconds, runAt, maxRetries, backoff, timeoutSeconds, requeueOnInterrupt, idempotencyKey, tags
+        case isolation, memoryLimitBytes, cpuLimitSeconds
     }
 
     /// Decodes; every field may be omitted.
@@ -59,6 +66,9 @@ public struct SubmitOptions: Sendable, Codable, Equatable {
         requeueOnInterrupt = try container.decodeIfPresent(Bool.self, forKey: .requeueOnInterrupt)
         idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
         tags = try container.decodeIfPresent([String: String].self, forKey: .tags) ?? [:]
+        isolation = try container.decodeIfPresent(TaskIsolation.self, forKey: .isolation)
+        memoryLimitBytes = try container.decodeIfPresent(Int.self, forKey: .memoryLimitBytes)
+        cpuLimitSeconds = try container.decodeIfPresent(Int.self, forKey: .cpuLimitSeconds)
     }
 
     /// Throws `.invalidOption` naming each option that makes no sense, its value and the allowed range.
@@ -79,6 +89,12 @@ public struct SubmitOptions: Sendable, Codable, Equatable {
             if !(backoff.factor >= 1 && backoff.factor <= 1000) {
                 problems.append("backoff.factor \(TimeBounds.describe(backoff.factor)) is out of range: it must be 1...1000")
             }
+        }
+        if let bytes = memoryLimitBytes, !(bytes >= 16 << 20 && bytes <= 1 << 40) {
+            problems.append("memoryLimitBytes \(bytes) is out of range: it must be 16 MB ... 1 TB")
+        }
+        if let seconds = cpuLimitSeconds, !(seconds >= 1 && seconds <= 1_000_000) {
+            problems.append("cpuLimitSeconds \(seconds) is out of range: it must be 1 ... 1000000")
         }
         if let key = idempotencyKey, key.isEmpty || key.count > 200 { problems.append("idempotency key must be 1...200 characters") }
         if let name, name.count > 200 { problems.append("name must be at most 200 characters") }

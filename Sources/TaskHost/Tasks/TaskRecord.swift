@@ -57,6 +57,17 @@ public struct TaskRecord: Sendable, Codable, Equatable {
     public var notice: String? = nil
     /// While running: seconds since the attempt started or last reached a checkpoint (pause and stop wait for one).
     public var secondsSinceCheckpoint: Double? = nil
+    /// Where its attempts run: "thread" or "process".
+    public var isolation: TaskIsolation = .thread
+    /// Process isolation: the worker's memory limit, in bytes.
+    public var memoryLimitBytes: Int? = nil
+    /// Process isolation: the worker's CPU-time limit, in seconds.
+    public var cpuLimitSeconds: Int? = nil
+    /// While it runs in a worker process: that process's id.
+    public var pid: Int32? = nil
+    /// While paused in a worker: "checkpoint" (it blocked at one, state saved) or "frozen" (stopped
+    /// with SIGSTOP between checkpoints; after a host restart it resumes from its last saved state).
+    public var pausedAt: String? = nil
 }
 
 /// A task's last reported progress.

@@ -101,3 +101,14 @@ struct PluginsProbeCommand: ParsableCommand {
         throw ExitCode.failure
     }
 }
+
+/// `taskhost worker` (hidden): a worker process the host starts to run one process-isolated attempt.
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Run one task attempt for the host over standard input (used by the host).", shouldDisplay: false)
+
+    func run() throws {
+        let status = WorkerMain.run()
+        if status != 0 { throw ExitCode(status) }
+    }
+}

@@ -45,6 +45,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "What an acknowledged change survives: process (a host crash) or power (also a power cut).")
     var durability = StoreDurability.process.rawValue
 
+    @Option(name: .long, help: "Where tasks run unless they ask: thread (default) or process (a supervised worker each).")
+    var isolation = TaskIsolation.thread.rawValue
+
     @OptionGroup var limits: LimitOptions
 
     @OptionGroup var host: HostOptions
@@ -58,6 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError(error.description)
         }
         _ = try limits.taskLimits()
+        guard TaskIsolation(rawValue: isolation) != nil else { throw ValidationError("--isolation '\(isolation)' must be thread or process") }
         guard StoreDurability(rawValue: durability) != nil else {
             throw ValidationError("--durability '\(durability)' must be one of: \(StoreDurability.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -71,7 +75,8 @@ struct ServeCommand: AsyncParsableCommand {
             paths: host.paths(plugins: plugins), workers: workers, http: http.flatMap(Self.parseAddress),
             allowNonLoopback: allowRemote, shutdownGrace: .milliseconds(Int64((DurationParser.seconds(grace) ?? 10) * 1000)),
             allowInsecurePlugins: host.allowInsecurePlugins, retentionSeconds: retention.flatMap(DurationParser.seconds),
-            durability: StoreDurability(rawValue: durability) ?? .process, limits: try limits.taskLimits())
+            durability: StoreDurability(rawValue: durability) ?? .process, limits: try limits.taskLimits(),
+            defaultIsolation: TaskIsolation(rawValue: isolation) ?? .thread)
         do {
             try await TaskHostDaemon.run(configuration, logger: logger) { startup in
                 print(Self.banner(startup), terminator: "")
@@ -114,7 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
         for suspect in recovery.suspects {
             out += "  failed    \(suspect): suspected of crashing the host (\(hostDeathsBeforeSuspect) host deaths while it ran); not run again\n"
         }
-        out += "  workers   \(startup.configuration.workers)\n"
+        out += "  workers   \(startup.configuration.workers) (isolation: \(startup.configuration.defaultIsolation.rawValue))\n"
         return out
     }
 }

@@ -13,6 +13,7 @@ struct StartCommand: AsyncParsableCommand {
               taskhost start sleep -p seconds=60 --name nap --priority 5 --tag project=demo
               taskhost start flaky -p failures=2 --retries 3 --wait
               taskhost start sleep --delay 10m --key nightly-nap     # a second submit with the same key returns the first id
+              taskhost start chaos -p mode=leak --isolation process --memory-limit 200M
             """
     )
 
@@ -45,6 +46,15 @@ struct StartCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "A tag, key=value (repeatable).")
     var tag: [String] = []
+
+    @Option(name: .long, help: "thread (default) or process: run in a supervised worker process (crash, leak and hang cost only this task).")
+    var isolation: String?
+
+    @Option(name: .long, help: "Process isolation: the worker's memory limit (200M, 1G).")
+    var memoryLimit: String?
+
+    @Option(name: .long, help: "Process isolation: the worker's CPU-time limit (30s, 5m).")
+    var cpuLimit: String?
 
     @Flag(name: .long, help: "Wait for the task to end (progress bar on a terminal); exit code from its outcome.")
     var wait = false
@@ -84,6 +94,20 @@ struct StartCommand: AsyncParsableCommand {
         }
         if let timeout {
             options.timeoutSeconds = try DurationParser.checked(timeout, flag: "--timeout", allowZero: false)
+        }
+        if let isolation {
+            guard let value = TaskIsolation(rawValue: isolation) else {
+                throw CLIError.usage("--isolation '\(isolation.clippedForMessage)' must be thread or process")
+            }
+            options.isolation = value
+        }
+        if let memoryLimit {
+            do { options.memoryLimitBytes = try ByteSizeParser.bytes(memoryLimit, flag: "--memory-limit", range: (16 << 20)...(1 << 40)) } catch {
+                throw CLIError.usage("\(error)")
+            }
+        }
+        if let cpuLimit {
+            options.cpuLimitSeconds = Int(try DurationParser.checked(cpuLimit, flag: "--cpu-limit", allowZero: false).rounded(.up))
         }
         let parameters = try KeyValue.parse(p, what: "-p").mapValues { ParameterValue.string($0) }
         return SubmitRequest(type: type, parameters: parameters, options: options)

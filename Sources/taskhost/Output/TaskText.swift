@@ -28,6 +28,14 @@ enum TaskText {
         lines.append(("progress", Formatting.progressBar(task.progress)))
         lines.append(("attempt", "\(task.attempt) (retries used \(task.retriesUsed) of \(task.maxRetries))"))
         lines.append(("priority", String(task.priority)))
+        if task.isolation == .process {
+            var isolation = "process"
+            if let pid = task.pid { isolation += ", worker pid \(pid)" }
+            if let limit = task.memoryLimitBytes { isolation += ", memory limit \(limit / (1 << 20)) MB" }
+            if let limit = task.cpuLimitSeconds { isolation += ", CPU limit \(limit) s" }
+            if let how = task.pausedAt { isolation += how == "frozen" ? ", paused frozen (resumes from its last saved state after a host restart)" : ", paused at a checkpoint" }
+            lines.append(("isolation", isolation))
+        }
         if !task.parameters.values.isEmpty {
             lines.append(("parameters", task.parameters.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
         }

@@ -89,6 +89,9 @@ struct StorageTests {
         _ = try daemon.cli("start", "sleep", "-p", "seconds=0.1", "--wait")
         daemon.signal(SIGTERM)
         let database = daemon.home.appendingPathComponent("taskhost.db")
+        // Everything into the main file first, so the damage below is what SQLite reads.
+        let checkpoint = try runCommand("/usr/bin/env", ["sqlite3", database.path, "PRAGMA wal_checkpoint(TRUNCATE);"])
+        try #require(checkpoint.status == 0, "\(checkpoint.stderr)")
         let handle = try FileHandle(forUpdating: database)
         try handle.seek(toOffset: 100)
         handle.write(Data(repeating: 0xA5, count: 3000))
