@@ -6,6 +6,7 @@
 //   taskhost-figures cli [TASKS]           `taskhost start` / `taskhost list` round trips against a daemon
 //   taskhost-figures paused-rss [TASKS]    RSS per paused task (threads blocked at a checkpoint)
 //   taskhost-figures storage [TASKS]       list/filter/counts/recovery at TASKS stored tasks, prune while submitting
+//   taskhost-figures isolation [TASKS]     worker process vs thread: start, pause of a spinning task, TASKS no-ops, paused RSS
 //   taskhost-figures all [--smoke]         everything (small sizes with --smoke)
 import Foundation
 
@@ -20,6 +21,7 @@ do {
     case "cli": try cliRoundTrip(tasks: number ?? 100_000)
     case "paused-rss": try pausedMemory(tasks: number ?? 1000)
     case "storage": try storage(tasks: number ?? 1_000_000)
+    case "isolation": try isolation(tasks: number ?? 10_000)
     case "all":
         try recovery(tasks: smoke ? 2000 : 100_000)
         try pauseLatency(rounds: smoke ? 5 : 50)
@@ -27,8 +29,9 @@ do {
         try cliRoundTrip(tasks: smoke ? 500 : 100_000)
         try pausedMemory(tasks: smoke ? 50 : 1000)
         try storage(tasks: smoke ? 20_000 : 1_000_000)
+        try isolation(tasks: smoke ? 100 : 10_000)
     default:
-        FileHandle.standardError.write(Data("usage: taskhost-figures recovery|pause|plugins|cli|paused-rss|storage [N] | all [--smoke]\n".utf8))
+        FileHandle.standardError.write(Data("usage: taskhost-figures recovery|pause|plugins|cli|paused-rss|storage|isolation [N] | all [--smoke]\n".utf8))
         exit(2)
     }
 } catch {

@@ -10,43 +10,50 @@ struct WorkerAttempt {
     let start: WorkerStart
     let control: RunControl
     /// How long a pause waits for a checkpoint before the worker is frozen.
-    var pauseGrace: Duration = .milliseconds(200)
+    var pauseGrace: Duration = .milliseconds(50)
     /// How long a stop waits for the worker to unwind before SIGTERM; SIGKILL follows as long again.
     var stopGrace: Duration = .milliseconds(400)
 
+    /// Where idle workers come from (nil: start one for this attempt).
+    var pool: WorkerPool?
+
     func run() -> AttemptOutcome {
-        var sockets: [Int32] = [0, 0]
-        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &sockets) == 0 else {
-            return .failed(message: "could not start a worker: socketpair: \(String(cString: strerror(errno)))", errorType: "WorkerStart")
+        let worker: WorkerPool.Worker
+        if let ready = pool?.take() {
+            worker = ready
+        } else {
+            do { worker = try WorkerPool.spawn(executable) } catch {
+                return .failed(message: "could not start a worker (\(executable)): \(error)", errorType: "WorkerStart")
+            }
         }
-        _ = fcntl(sockets[0], F_SETFD, FD_CLOEXEC)
-        let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("taskhost-worker-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).err")
-        defer { try? FileManager.default.removeItem(at: errorFile) }
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        let pid: pid_t
-        do {
-            pid = try ChildProcess.spawn(
-                executable, ["worker"], environment: environment, standardOutput: "/dev/null", standardError: errorFile.path,
-                socket: sockets[1])
-        } catch {
-            close(sockets[0])
-            close(sockets[1])
-            return .failed(message: "could not start a worker (\(executable)): \(error)", errorType: "WorkerStart")
-        }
-        close(sockets[1])
-        let channel = FrameChannel(descriptor: sockets[0])
+        let pid = worker.pid
+        let errorFile = worker.errorFile
+        let channel = FrameChannel(descriptor: worker.socket)
+        var reusable = false
         defer {
-            kill(-pid, SIGKILL)
-            _ = ChildProcess.wait(pid, timeout: 5)
-            close(sockets[0])
             control.workerState = nil
+            if reusable, let pool {
+                var returned = worker
+                returned.attempts += 1
+                pool.giveBack(returned)
+            } else {
+                kill(-pid, SIGKILL)
+                _ = ChildProcess.wait(pid, timeout: 5)
+                close(worker.socket)
+                try? FileManager.default.removeItem(at: errorFile)
+            }
         }
         control.workerState = (pid, false)
         channel.send(WorkerCommand.start(start))
         var session = Session(pid: pid, channel: channel, control: control, pauseGrace: pauseGrace, stopGrace: stopGrace)
         session.memoryLimit = start.memoryLimitBytes
-        if let outcome = session.drive() { return outcome }
+        if let outcome = session.drive() {
+            // A worker that reported its outcome, set no limits (rlimits only go down) and stayed
+            // small runs the next attempt: no program start per task.
+            reusable = start.memoryLimitBytes == nil && start.cpuLimitSeconds == nil && !session.stopSent
+                && worker.attempts + 1 < WorkerPool.maxAttempts && Session.residentBytes(of: pid) < WorkerPool.maxReuseBytes
+            return outcome
+        }
         return death(of: pid, session: session, errorFile: errorFile)
     }
 

@@ -20,20 +20,20 @@ public enum WorkerMain {
             close(devNull)
         }
         let channel = FrameChannel(descriptor: socket)
-        guard let start = waitForStart(channel) else { return 72 }
-        applyLimits(start)
-        let backend = WorkerBackend(channel: channel, savedState: start.savedState)
-        let reader = Thread { follow(channel, backend: backend) }
+        // One reader for the worker's life: `start` frames go to the loop below, pause, resume
+        // and stop to the attempt that runs.
+        let inbox = WorkerInbox()
+        let reader = Thread { follow(channel, inbox: inbox) }
         reader.start()
-        channel.send(runAttempt(start, backend: backend))
-        return 0
-    }
-
-    private static func waitForStart(_ channel: FrameChannel) -> WorkerStart? {
-        while true {
-            if case .start(let start)? = try? channel.nextFrame(as: WorkerCommand.self) { return start }
-            guard channel.receive() else { return nil }
+        // Attempt after attempt (the host reuses a worker whose tasks set no limits), until the host hangs up.
+        while let start = inbox.nextStart() {
+            applyLimits(start)
+            let backend = WorkerBackend(channel: channel, savedState: start.savedState)
+            inbox.begin(backend)
+            channel.send(runAttempt(start, backend: backend))
+            inbox.current = nil
         }
+        return 0
     }
 
     /// Address-space limits before any plugin code runs: data segment (heap) and CPU time.
@@ -74,21 +74,81 @@ public enum WorkerMain {
         }
     }
 
-    /// Applies the host's pause, resume and stop; a host that goes away stops the task.
-    private static func follow(_ channel: FrameChannel, backend: WorkerBackend) {
+    /// Reads the host's frames for the worker's whole life; a host that goes away stops the task and ends the loop.
+    private static func follow(_ channel: FrameChannel, inbox: WorkerInbox) {
         while true {
             while let command = try? channel.nextFrame(as: WorkerCommand.self) {
                 switch command {
-                case .pause: backend.requestPause()
-                case .resume: backend.resume()
-                case .stop, .start: backend.requestStop()
+                case .start(let start): inbox.deliver(start)
+                case .pause: inbox.apply { $0.requestPause() }
+                case .resume: inbox.apply { $0.resume() }
+                case .stop: inbox.apply { $0.requestStop() }
                 }
             }
             guard channel.receive() else {
-                backend.requestStop()
+                inbox.current?.requestStop()
+                inbox.hangUp()
                 return
             }
         }
+    }
+}
+
+/// What the worker's reader hands to its main loop.
+final class WorkerInbox: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var starts: [WorkerStart] = []
+    private var closed = false
+    private var running: WorkerBackend?
+
+    /// Commands that arrived between a `start` and its attempt's beginning, applied when it begins.
+    private var early: [@Sendable (WorkerBackend) -> Void] = []
+
+    /// The attempt that runs now, if any.
+    var current: WorkerBackend? {
+        get { condition.withLock { running } }
+        set { condition.withLock { running = newValue } }
+    }
+
+    /// The attempt for the last `start` begins: what was asked of it meanwhile applies now.
+    func begin(_ backend: WorkerBackend) {
+        let pending = condition.withLock {
+            running = backend
+            defer { early.removeAll() }
+            return early
+        }
+        for command in pending { command(backend) }
+    }
+
+    /// Applies a command to the running attempt, or keeps it for the one about to begin.
+    func apply(_ command: @escaping @Sendable (WorkerBackend) -> Void) {
+        let backend = condition.withLock {
+            if running == nil { early.append(command) }
+            return running
+        }
+        if let backend { command(backend) }
+    }
+
+    func deliver(_ start: WorkerStart) {
+        condition.withLock {
+            starts.append(start)
+            condition.signal()
+        }
+    }
+
+    func hangUp() {
+        condition.withLock {
+            closed = true
+            condition.signal()
+        }
+    }
+
+    /// The next attempt to run; nil once the host hung up.
+    func nextStart() -> WorkerStart? {
+        condition.lock()
+        defer { condition.unlock() }
+        while starts.isEmpty && !closed { condition.wait() }
+        return starts.isEmpty ? nil : starts.removeFirst()
     }
 }
 

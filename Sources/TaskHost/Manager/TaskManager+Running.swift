@@ -61,7 +61,7 @@ extension TaskManager {
         let start = WorkerStart(
             taskID: taskID, attempt: attempt, image: image, type: type.name, parameters: parameters.values, savedState: savedState,
             memoryLimitBytes: plan.memoryLimitBytes, cpuLimitSeconds: plan.cpuLimitSeconds, maxResultBytes: configuration.limits.maxResultBytes)
-        return WorkerAttempt(executable: executable, start: start, control: control).run()
+        return WorkerAttempt(executable: executable, start: start, control: control, pool: workerPool(executable)).run()
     }
 
     /// Runs the hooks of one attempt and classifies how it ended (on a host thread, or in a worker process).

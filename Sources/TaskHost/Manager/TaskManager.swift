@@ -27,6 +27,17 @@ public final class TaskManager: @unchecked Sendable {
     // What `task(id)` adds to a row without taking `lock` (a read never waits for a commit held under it).
     let unwrittenStatuses = Mutex<[String: TaskStatus]>([:])
     let controls = Mutex<[String: RunControl]>([:])
+    private let pool = Mutex<WorkerPool?>(nil)
+
+    /// The warm pool of worker processes, made on first use (two idle workers).
+    func workerPool(_ executable: String) -> WorkerPool {
+        pool.withLock { pool in
+            if let pool { return pool }
+            let made = WorkerPool(executable: executable, size: 2)
+            pool = made
+            return made
+        }
+    }
     private var schedulerStarted = false
 
     /// Creates a manager over an open store and a registry; call `start()` to recover and run.
@@ -111,6 +122,7 @@ public final class TaskManager: @unchecked Sendable {
             logger.warning("tasks still running at the shutdown deadline were marked interrupted", metadata: ["count": "\(stragglers.count)"])
         }
         events.finishAll()
+        pool.withLock { $0?.close() }
         threads.close()
         store.close()
     }

@@ -34,8 +34,12 @@ public struct SubmitOptions: Sendable, Codable, Equatable {
     public init(
         name: String? = nil, priority: Int = 0, delaySeconds: Double? = nil, runAt: Date? = nil, maxRetries: Int? = nil,
         backoff: Backoff? = nil, timeoutSeconds: Double? = nil, requeueOnInterrupt: Bool? = nil,
-        idempotencyKey: String? = nil, tags: [String: String] = [:]
+        idempotencyKey: String? = nil, tags: [String: String] = [:], isolation: TaskIsolation? = nil, memoryLimitBytes: Int? = nil,
+        cpuLimitSeconds: Int? = nil
     ) {
+        self.isolation = isolation
+        self.memoryLimitBytes = memoryLimitBytes
+        self.cpuLimitSeconds = cpuLimitSeconds
         self.name = name
         self.priority = priority
         self.delaySeconds = delaySeconds

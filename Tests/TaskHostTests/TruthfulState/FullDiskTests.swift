@@ -82,6 +82,13 @@ struct FullDiskTests {
         let recorded = try detail(daemon, busy)
         #expect(recorded.task.status == .finished && recorded.task.notice == nil, "\(recorded.task)")
         #expect(try daemon.cli("pause", nap).status == 0)
+        // A running task pauses at its next checkpoint: wait for that before the kill below.
+        var paused = false
+        for _ in 0..<100 where !paused {
+            paused = try detail(daemon, nap).task.status == .paused
+            if !paused { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(paused)
         // No audit row for the refused pause; one for the accepted one.
         let audit = try daemon.cli("audit", "--json").stdout
         #expect(audit.components(separatedBy: "\"pause\"").count - 1 == 1, "\(audit)")

@@ -1,0 +1,136 @@
+import Foundation
+
+/// Worker processes started ahead of need, so a process-isolated attempt does not wait for a
+/// program to start (~40 ms): it takes an idle worker, which loads the plugin image when told.
+/// Each worker runs one attempt and exits, so nothing leaks from one task into the next; the
+/// pool starts a replacement at once.
+///
+/// Workers are started from the pool's own long-lived thread: `PR_SET_PDEATHSIG` fires when the
+/// *thread* that started a process ends, and this one lasts as long as the host.
+final class WorkerPool: @unchecked Sendable {
+    /// A started worker waiting for its `start` frame.
+    struct Worker {
+        let pid: pid_t
+        let socket: Int32
+        let errorFile: URL
+        /// Attempts it has run so far.
+        var attempts = 0
+    }
+
+    /// A worker is reused for at most this many attempts, and only while its RSS stays under `maxReuseBytes`.
+    static let maxAttempts = 200
+    static let maxReuseBytes = 256 << 20
+
+    /// Takes back a worker that ended its attempt cleanly (it reported an outcome and set no limits).
+    func giveBack(_ worker: Worker) {
+        condition.lock()
+        if !closed && idle.count < size * 2 {
+            idle.append(worker)
+            condition.unlock()
+            return
+        }
+        condition.unlock()
+        kill(-worker.pid, SIGKILL)
+        _ = ChildProcess.wait(worker.pid, timeout: 1)
+        Glibc.close(worker.socket)
+        try? FileManager.default.removeItem(at: worker.errorFile)
+    }
+
+    private let executable: String
+    private let size: Int
+    // Invariant: `idle`, `started` and `closed` are only touched with `condition` locked.
+    private let condition = NSCondition()
+    private var idle: [Worker] = []
+    private var started = false
+    private var closed = false
+
+    init(executable: String, size: Int) {
+        self.executable = executable
+        self.size = max(1, size)
+    }
+
+    /// An idle worker if one is ready (nil: start one yourself); starts the pool on first use.
+    func take() -> Worker? {
+        condition.lock()
+        defer { condition.unlock() }
+        if !started && !closed {
+            started = true
+            let thread = Thread { [self] in fill() }
+            thread.name = "taskhost-worker-pool"
+            thread.start()
+        }
+        guard let worker = idle.popLast() else { return nil }
+        condition.signal()
+        return worker
+    }
+
+    /// Kills the idle workers; workers in use end with their attempts.
+    func close() {
+        condition.lock()
+        closed = true
+        let workers = idle
+        idle.removeAll()
+        condition.broadcast()
+        condition.unlock()
+        for worker in workers {
+            kill(-worker.pid, SIGKILL)
+            _ = ChildProcess.wait(worker.pid, timeout: 1)
+            Glibc.close(worker.socket)
+            try? FileManager.default.removeItem(at: worker.errorFile)
+        }
+    }
+
+    /// Keeps `size` workers idle until the pool closes.
+    private func fill() {
+        condition.lock()
+        while !closed {
+            if idle.count >= size {
+                condition.wait()
+                continue
+            }
+            condition.unlock()
+            let worker = try? Self.spawn(executable)
+            condition.lock()
+            guard let worker else {
+                // Could not start one (out of processes?): try again in a second, do not spin.
+                _ = condition.wait(until: Date().addingTimeInterval(1))
+                continue
+            }
+            if closed {
+                kill(-worker.pid, SIGKILL)
+                _ = ChildProcess.wait(worker.pid, timeout: 1)
+                Glibc.close(worker.socket)
+            } else {
+                idle.append(worker)
+            }
+        }
+        condition.unlock()
+    }
+
+    /// Starts one worker in a process group of its own, talking over a socket pair.
+    static func spawn(_ executable: String) throws -> Worker {
+        var sockets: [Int32] = [0, 0]
+        // Both ends close-on-exec: a worker started meanwhile from another thread must not inherit
+        // this one's end (the host would then never see this worker's end of stream). The child
+        // gets its end as 0 and 1 by dup2, which clears the flag on those.
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &sockets) == 0 else {
+            throw ChildProcess.SpawnError(description: "socketpair: \(String(cString: strerror(errno)))")
+        }
+        let errorFile = FileManager.default.temporaryDirectory
+            .appendingPathComponent("taskhost-worker-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).err")
+        var environment = ProcessInfo.processInfo.environment
+        // The crash line ("Fatal error: ...") is what matters; a full backtrace takes long.
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        do {
+            let pid = try ChildProcess.spawn(
+                executable, ["worker"], environment: environment, standardOutput: "/dev/null", standardError: errorFile.path,
+                socket: sockets[1])
+            Glibc.close(sockets[1])
+            return Worker(pid: pid, socket: sockets[0], errorFile: errorFile)
+        } catch {
+            Glibc.close(sockets[0])
+            Glibc.close(sockets[1])
+            throw error
+        }
+    }
+}
