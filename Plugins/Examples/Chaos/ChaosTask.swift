@@ -7,6 +7,8 @@ import TaskKit
 struct ChaosTask: BaseTask {
     static let name = "chaos"
     static let summary = "Misbehave on purpose (fatal, segv, leak, spin, hang) or behave (ok), to try isolation and limits"
+    /// Runs in a worker unless a submit says --isolation thread: its crashes must not take the host down.
+    static let settings = TaskTypeSettings(prefersProcessIsolation: true)
     static let parameters = [
         ParameterSpec("mode", .choice(["fatal", "segv", "leak", "spin", "hang", "ok"]), default: .string("ok"), help: "what to do"),
         ParameterSpec("mb", .int, default: .int(1024), help: "leak: megabytes to allocate and touch"),

@@ -33,7 +33,9 @@ extension TaskManager {
             throw .invalidParameters(ParameterValidationError(typeName: typeName, problems: ["\(error)".clippedForMessage]))
         }
         let settings = type.settings.sanitized()
-        let isolation = options.isolation ?? configuration.defaultIsolation
+        // The submit's word, else the type's wish (when this host can run workers), else the host's default.
+        let typeWantsProcess = settings.prefersProcessIsolation && configuration.workerExecutable != nil && registry.image(of: typeName) != nil
+        let isolation = options.isolation ?? (typeWantsProcess ? .process : configuration.defaultIsolation)
         if isolation == .process {
             guard configuration.workerExecutable != nil else {
                 throw .invalidOption("process isolation is not available in this host (it needs the taskhost binary to run workers); use isolation thread")

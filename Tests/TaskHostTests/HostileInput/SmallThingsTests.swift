@@ -46,7 +46,10 @@ struct SmallThingsTests {
         let delayed = try daemon.cli("start", "sleep", "--delay", "1h").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try daemon.cli("pause", delayed).stdout.hasPrefix("paused \(delayed.prefix(12)): now paused"))
         let resume = try daemon.cli("resume", delayed)
-        #expect(resume.stdout.hasPrefix("resumed \(delayed.prefix(12)): now pending"), "\(resume.stdout)")
+        // Resumed, it is queued; the scheduler may already have started it by the time the answer is read.
+        #expect(
+            resume.stdout.hasPrefix("resumed \(delayed.prefix(12)): now pending") || resume.stdout.hasPrefix("resumed \(delayed.prefix(12)): now running"),
+            "\(resume.stdout)")
     }
 
     @Test("list without a host marks running tasks as last recorded")

@@ -33,7 +33,8 @@ struct ProcessIsolationTests {
     func crashesCostOnlyThemselves() throws {
         let daemon = try DaemonFixture(plugins: ["Chaos"])
         let sibling = id(try daemon.cli("start", "chaos", "-p", "mode=ok", "-p", "seconds=3", "--isolation", "process"))
-        let fatal = id(try daemon.cli("start", "chaos", "-p", "mode=fatal", "--isolation", "process"))
+        // No --isolation: the chaos type asks for a worker itself (TaskTypeSettings.prefersProcessIsolation).
+        let fatal = id(try daemon.cli("start", "chaos", "-p", "mode=fatal"))
         let segv = id(try daemon.cli("start", "chaos", "-p", "mode=segv", "--isolation", "process"))
         #expect(try daemon.cli("wait", fatal).status == 1)
         #expect(try daemon.cli("wait", segv).status == 1)
@@ -57,7 +58,7 @@ struct ProcessIsolationTests {
         let status = try String(contentsOfFile: "/proc/\(daemon.process.processIdentifier)/status", encoding: .utf8)
         let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
         #expect(rss < 150_000, "host RSS \(rss) kB")
-        let refused = try daemon.cli("start", "chaos", "--memory-limit", "200M")
+        let refused = try daemon.cli("start", "chaos", "--isolation", "thread", "--memory-limit", "200M")
         #expect(refused.status == 1 && refused.stderr.contains("process isolation only"), "\(refused.stderr)")
     }
 

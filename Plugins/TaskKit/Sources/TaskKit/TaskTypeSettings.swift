@@ -10,6 +10,9 @@ public struct TaskTypeSettings: Sendable, Codable, Equatable {
     public var timeoutSeconds: Double?
     /// Put a task cut off by a host crash back in the queue instead of marking it interrupted.
     public var requeueOnInterrupt: Bool
+    /// Run in a supervised worker process unless a submit says otherwise: for code that may crash,
+    /// leak or never reach a checkpoint (a worker's crash costs only its task, and pause freezes it).
+    public var prefersProcessIsolation: Bool
 
     /// Creates settings; every argument has the host's default.
     public init(
@@ -17,8 +20,10 @@ public struct TaskTypeSettings: Sendable, Codable, Equatable {
         retries: Int = 0,
         backoff: Backoff = Backoff(),
         timeoutSeconds: Double? = nil,
-        requeueOnInterrupt: Bool = false
+        requeueOnInterrupt: Bool = false,
+        prefersProcessIsolation: Bool = false
     ) {
+        self.prefersProcessIsolation = prefersProcessIsolation
         self.maxConcurrentRuns = maxConcurrentRuns
         self.retries = retries
         self.backoff = backoff

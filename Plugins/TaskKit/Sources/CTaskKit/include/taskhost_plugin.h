@@ -18,7 +18,8 @@
 #define TASKHOST_PLUGIN_MAGIC 0x4E4947554C504854ULL
 
 /// Bumped whenever TaskKit changes in a way that breaks plugins built against an older SDK.
-#define TASKHOST_PLUGIN_ABI_VERSION 1
+/// 2: TaskTypeSettings gained `prefersProcessIsolation` (its layout changed).
+#define TASKHOST_PLUGIN_ABI_VERSION 2
 
 /// The one symbol a plugin exports.
 #define TASKHOST_PLUGIN_ENTRY_SYMBOL "taskhost_plugin_v1"

@@ -7,7 +7,7 @@
 public enum SDKBuildInfo {
     /// The TaskKit release.
     @_alwaysEmitIntoClient
-    public static var sdkVersion: String { "1.0.0" }
+    public static var sdkVersion: String { "1.1.0" }
 
     /// The plugin ABI version from the C header this build saw.
     @_alwaysEmitIntoClient
