@@ -31,8 +31,9 @@ enum TaskText {
         if task.isolation == .process {
             var isolation = "process"
             if let pid = task.pid { isolation += ", worker pid \(pid)" }
-            if let limit = task.memoryLimitBytes { isolation += ", memory limit \(limit / (1 << 20)) MB" }
-            if let limit = task.cpuLimitSeconds { isolation += ", CPU limit \(limit) s" }
+            // Which mechanism applied: rlimits in the worker (cgroups are not used).
+            if let limit = task.memoryLimitBytes { isolation += ", memory limit \(limit / (1 << 20)) MB (RLIMIT_DATA + RSS watch)" }
+            if let limit = task.cpuLimitSeconds { isolation += ", CPU limit \(limit) s (RLIMIT_CPU)" }
             if let how = task.pausedAt { isolation += how == "frozen" ? ", paused frozen (resumes from its last saved state after a host restart)" : ", paused at a checkpoint" }
             lines.append(("isolation", isolation))
         }
