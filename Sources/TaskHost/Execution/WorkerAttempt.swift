@@ -19,7 +19,11 @@ struct WorkerAttempt {
 
     func run() -> AttemptOutcome {
         let worker: WorkerPool.Worker
-        if let ready = pool?.take() {
+        let limited = start.memoryLimitBytes != nil || start.cpuLimitSeconds != nil
+        if let pool {
+            guard let ready = pool.take(fresh: limited) else {
+                return .failed(message: "could not start a worker process (\(executable)) within 10 s", errorType: "WorkerStart")
+            }
             worker = ready
         } else {
             do { worker = try WorkerPool.spawn(executable) } catch {
@@ -128,7 +132,14 @@ struct WorkerAttempt {
             case .log(let level, let message): control.log(level, message)
             case .state(let data): try? control.saveState(data)
             case .stateUndecodable(let reason): control.savedStateUndecodable(reason)
-            case .paused: mirrorPause(frozen: false)
+            case .paused:
+                // A report of a pause the host no longer wants (it froze and thawed meanwhile, or
+                // the pause was cancelled): let the worker go on.
+                if pauseSentAt == nil && !control.pauseIsRequested {
+                    channel.send(WorkerCommand.resume)
+                } else {
+                    mirrorPause(frozen: false)
+                }
             case .finished(let json): return .finished(resultJSON: json)
             case .failed(let message, let errorType): return .failed(message: message, errorType: errorType)
             case .stopped: return .stopped(control.requestedStop ?? .user)
@@ -161,17 +172,20 @@ struct WorkerAttempt {
                 }
                 return
             }
-            if control.pauseIsRequested {
-                if let sent = pauseSentAt {
-                    // No checkpoint in time: freeze the whole process group (0 CPU while paused).
-                    if now - sent >= pauseGrace {
-                        kill(-pid, SIGSTOP)
-                        mirrorPause(frozen: true)
-                    }
-                } else {
-                    pauseSentAt = now
-                    channel.send(WorkerCommand.pause)
+            guard control.pauseIsRequested else {
+                // A pause cancelled before its grace ran out: the next one gets a grace of its own.
+                pauseSentAt = nil
+                return
+            }
+            if let sent = pauseSentAt {
+                // No checkpoint in time: freeze the whole process group (0 CPU while paused).
+                if now - sent >= pauseGrace {
+                    kill(-pid, SIGSTOP)
+                    mirrorPause(frozen: true)
                 }
+            } else {
+                pauseSentAt = now
+                channel.send(WorkerCommand.pause)
             }
         }
 

@@ -10,8 +10,13 @@ public enum WorkerMain {
         // Die with the host, even by SIGKILL; and if it is already gone, do not start.
         _ = taskhost_set_parent_death_signal(SIGKILL)
         if getppid() == 1 { return 70 }
-        // The protocol gets a descriptor of its own; what the plugin prints goes to standard error.
-        let socket = dup(0)
+        // Signals as the defaults (a host thread's blocked set must not stop SIGXCPU or SIGTERM).
+        var none = sigset_t()
+        sigemptyset(&none)
+        sigprocmask(SIG_SETMASK, &none, nil)
+        // The protocol gets a descriptor of its own, closed on exec (a program the plugin starts
+        // must not hold it and hide the worker's end); what the plugin prints goes to standard error.
+        let socket = fcntl(0, F_DUPFD_CLOEXEC, 3)
         guard socket >= 0 else { return 71 }
         dup2(2, 1)
         let devNull = open("/dev/null", O_RDONLY)
@@ -30,8 +35,12 @@ public enum WorkerMain {
             applyLimits(start)
             let backend = WorkerBackend(channel: channel, savedState: start.savedState)
             inbox.begin(backend)
-            channel.send(runAttempt(start, backend: backend))
+            let outcome = runAttempt(start, backend: backend)
+            // Done before the outcome goes out: nothing of this attempt (a thread the plugin left
+            // running, a late pause or stop) may reach the next one.
             inbox.current = nil
+            backend.retire()
+            channel.send(outcome)
         }
         return 0
     }
@@ -160,7 +169,22 @@ final class WorkerBackend: TaskContextBackend, @unchecked Sendable {
     private var blocked = false
     private var stopRequested = false
     private var latestState: Data?
+    private var retired = false
     private let channel: FrameChannel
+
+    /// The attempt ended: from now on its reports are dropped and its checkpoints throw.
+    func retire() {
+        locked {
+            retired = true
+            stopRequested = true
+            condition.broadcast()
+        }
+    }
+
+    private func send(_ report: WorkerReport) {
+        guard !locked({ retired }) else { return }
+        channel.send(report)
+    }
 
     init(channel: FrameChannel, savedState: Data?) {
         self.channel = channel
@@ -197,7 +221,7 @@ final class WorkerBackend: TaskContextBackend, @unchecked Sendable {
         pauseRequested = false
         blocked = true
         condition.unlock()
-        channel.send(WorkerReport.paused)
+        send(.paused)
         condition.lock()
         while blocked && !stopRequested { condition.wait() }
         let stop = stopRequested
@@ -208,19 +232,19 @@ final class WorkerBackend: TaskContextBackend, @unchecked Sendable {
     var isStopRequested: Bool { locked { stopRequested } }
 
     func progress(completed: Int64, total: Int64?, message: String?) {
-        channel.send(WorkerReport.progress(completed: completed, total: total, message: message))
+        send(.progress(completed: completed, total: total, message: message))
     }
 
-    func log(_ level: LogLevel, _ message: String) { channel.send(WorkerReport.log(level: level, message: message)) }
+    func log(_ level: LogLevel, _ message: String) { send(.log(level: level, message: message)) }
 
     func saveState(_ data: Data) throws {
         locked { latestState = data }
-        channel.send(WorkerReport.state(data))
+        send(.state(data))
     }
 
     func savedStateData() -> Data? { locked { latestState } }
 
-    func savedStateUndecodable(_ reason: String) { channel.send(WorkerReport.stateUndecodable(reason)) }
+    func savedStateUndecodable(_ reason: String) { send(.stateUndecodable(reason)) }
 
     private func locked<Result>(_ body: () -> Result) -> Result {
         condition.lock()

@@ -2,8 +2,8 @@ import Foundation
 
 /// Worker processes started ahead of need, so a process-isolated attempt does not wait for a
 /// program to start (~40 ms): it takes an idle worker, which loads the plugin image when told.
-/// Each worker runs one attempt and exits, so nothing leaks from one task into the next; the
-/// pool starts a replacement at once.
+/// A worker that ended an attempt cleanly and set no limits comes back for the next one (see
+/// `WorkerAttempt`); a fresh one replaces every worker taken.
 ///
 /// Workers are started from the pool's own long-lived thread: `PR_SET_PDEATHSIG` fires when the
 /// *thread* that started a process ends, and this one lasts as long as the host.
@@ -25,7 +25,10 @@ final class WorkerPool: @unchecked Sendable {
     func giveBack(_ worker: Worker) {
         condition.lock()
         if !closed && idle.count < size * 2 {
+            // Its next attempt's crash report must not carry this one's output.
+            truncate(worker.errorFile.path, 0)
             idle.append(worker)
+            condition.broadcast()
             condition.unlock()
             return
         }
@@ -43,14 +46,21 @@ final class WorkerPool: @unchecked Sendable {
     private var idle: [Worker] = []
     private var started = false
     private var closed = false
+    /// Callers waiting in `take` for a worker the pool does not have idle.
+    private var wanted = 0
 
     init(executable: String, size: Int) {
         self.executable = executable
         self.size = max(1, size)
     }
 
-    /// An idle worker if one is ready (nil: start one yourself); starts the pool on first use.
-    func take() -> Worker? {
+    /// An idle worker, waiting up to 10 s for the pool's thread to start one (nil: none could be
+    /// started, or the pool closed). `fresh`: one that has run nothing yet (limits are absolute:
+    /// an attempt with limits must not inherit another's CPU time or memory).
+    ///
+    /// Every worker is started on the pool's thread: `PR_SET_PDEATHSIG` follows the thread that
+    /// started a process, and a task thread ends when idle, which would kill the worker with it.
+    func take(fresh: Bool) -> Worker? {
         condition.lock()
         defer { condition.unlock() }
         if !started && !closed {
@@ -59,9 +69,27 @@ final class WorkerPool: @unchecked Sendable {
             thread.name = "taskhost-worker-pool"
             thread.start()
         }
-        guard let worker = idle.popLast() else { return nil }
-        condition.signal()
-        return worker
+        let deadline = Date().addingTimeInterval(10)
+        while !closed {
+            // A worker that died while idle (killed from outside) is dropped.
+            idle.removeAll { worker in
+                guard ChildProcess.wait(worker.pid, timeout: 0) != nil else { return false }
+                Glibc.close(worker.socket)
+                try? FileManager.default.removeItem(at: worker.errorFile)
+                return true
+            }
+            if let index = idle.lastIndex(where: { !fresh || $0.attempts == 0 }) {
+                let worker = idle.remove(at: index)
+                condition.broadcast()
+                return worker
+            }
+            if Date() >= deadline { return nil }
+            wanted += 1
+            condition.broadcast()
+            _ = condition.wait(until: deadline)
+            wanted -= 1
+        }
+        return nil
     }
 
     /// Kills the idle workers; workers in use end with their attempts.
@@ -84,7 +112,8 @@ final class WorkerPool: @unchecked Sendable {
     private func fill() {
         condition.lock()
         while !closed {
-            if idle.count >= size {
+            // Keep `size` fresh workers idle, plus one for each caller waiting.
+            if idle.filter({ $0.attempts == 0 }).count >= size + wanted {
                 condition.wait()
                 continue
             }
@@ -102,6 +131,8 @@ final class WorkerPool: @unchecked Sendable {
                 Glibc.close(worker.socket)
             } else {
                 idle.append(worker)
+                // A caller may be waiting in `take` for exactly this one.
+                condition.broadcast()
             }
         }
         condition.unlock()

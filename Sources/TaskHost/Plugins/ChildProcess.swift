@@ -33,13 +33,28 @@ enum ChildProcess {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 1, standardOutput, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         }
-        posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // Appended: the host truncates it between a reused worker's attempts.
+        posix_spawn_file_actions_addopen(&actions, 2, standardError, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0o600)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        // A new process group, no blocked signals and default handlers: a host thread's mask
+        // (SIGTERM, SIGXCPU... blocked) must not carry over into the child.
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&attributes, 0)
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        // The ones a host may ignore (a dispatch source handles SIGTERM/SIGINT that way; NIO ignores SIGPIPE).
+        var reset = sigset_t()
+        sigemptyset(&reset)
+        for signal in [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGPIPE, SIGXCPU, SIGXFSZ, SIGUSR1, SIGUSR2, SIGCHLD, SIGALRM] {
+            sigaddset(&reset, signal)
+        }
+        posix_spawnattr_setsigdefault(&attributes, &reset)
+        // argv[0] names the program ("taskhost"), whatever path started it (/proc/self/exe).
+        let name = (executable as NSString).lastPathComponent == "exe" ? "taskhost" : executable
+        let argv = ([name] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for pointer in argv { free(pointer) }

@@ -94,8 +94,8 @@ public struct SubmitOptions: Sendable, Codable, Equatable {
                 problems.append("backoff.factor \(TimeBounds.describe(backoff.factor)) is out of range: it must be 1...1000")
             }
         }
-        if let bytes = memoryLimitBytes, !(bytes >= 16 << 20 && bytes <= 1 << 40) {
-            problems.append("memoryLimitBytes \(bytes) is out of range: it must be 16 MB ... 1 TB")
+        if let bytes = memoryLimitBytes, !(bytes >= 64 << 20 && bytes <= 1 << 40) {
+            problems.append("memoryLimitBytes \(bytes) is out of range: it must be 64 MB ... 1 TB (a worker itself needs about 25 MB)")
         }
         if let seconds = cpuLimitSeconds, !(seconds >= 1 && seconds <= 1_000_000) {
             problems.append("cpuLimitSeconds \(seconds) is out of range: it must be 1 ... 1000000")

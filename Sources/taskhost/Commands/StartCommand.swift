@@ -102,7 +102,7 @@ struct StartCommand: AsyncParsableCommand {
             options.isolation = value
         }
         if let memoryLimit {
-            do { options.memoryLimitBytes = try ByteSizeParser.bytes(memoryLimit, flag: "--memory-limit", range: (16 << 20)...(1 << 40)) } catch {
+            do { options.memoryLimitBytes = try ByteSizeParser.bytes(memoryLimit, flag: "--memory-limit", range: (64 << 20)...(1 << 40)) } catch {
                 throw CLIError.usage("\(error)")
             }
         }

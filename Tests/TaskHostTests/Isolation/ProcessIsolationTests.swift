@@ -32,7 +32,7 @@ struct ProcessIsolationTests {
     @Test("fatalError and a segfault in a worker fail only their task, with the signal named; a sibling runs on")
     func crashesCostOnlyThemselves() throws {
         let daemon = try DaemonFixture(plugins: ["Chaos"])
-        let sibling = id(try daemon.cli("start", "chaos", "-p", "mode=ok", "-p", "seconds=3", "--isolation", "process"))
+        let sibling = id(try daemon.cli("start", "chaos", "-p", "mode=ok", "-p", "seconds=30", "--isolation", "process"))
         // No --isolation: the chaos type asks for a worker itself (TaskTypeSettings.prefersProcessIsolation).
         let fatal = id(try daemon.cli("start", "chaos", "-p", "mode=fatal"))
         let segv = id(try daemon.cli("start", "chaos", "-p", "mode=segv", "--isolation", "process"))
@@ -45,7 +45,9 @@ struct ProcessIsolationTests {
         #expect(try detail(daemon, segv).task.error?.message.hasPrefix("worker killed by SIGSEGV (signal 11)") == true)
         #expect(try daemon.cli("logs", fatal).stdout.contains("worker:"), "the worker's last stderr lines are in the log")
         #expect(try detail(daemon, sibling).task.status == .running)
-        #expect(try daemon.cli("wait", sibling).status == 0)
+        #expect(try daemon.cli("stop", sibling).status == 0)
+        #expect(try daemon.cli("wait", sibling).status == 1)
+        #expect(try detail(daemon, sibling).task.status == .stopped)
         #expect(daemon.process.isRunning)
     }
 
@@ -59,6 +61,10 @@ struct ProcessIsolationTests {
         let rss = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.flatMap { Int($0.split(separator: " ").dropFirst().first ?? "") } ?? 0
         #expect(rss < 150_000, "host RSS \(rss) kB")
         let refused = try daemon.cli("start", "chaos", "--isolation", "thread", "--memory-limit", "200M")
+        // Limits are absolute for a process: a limited attempt never gets a reused worker.
+        _ = try daemon.cli("start", "chaos", "-p", "mode=leak", "-p", "mb=100", "--wait")
+        let small = try daemon.cli("start", "chaos", "-p", "mode=ok", "-p", "seconds=0.5", "--memory-limit", "64M", "--wait")
+        #expect(small.status == 0, "a fresh worker under 64 MB: \(small.stdout)")
         #expect(refused.status == 1 && refused.stderr.contains("process isolation only"), "\(refused.stderr)")
     }
 
@@ -116,5 +122,15 @@ struct ProcessIsolationTests {
         #expect(gone, "worker \(worker) outlived the host")
         let restarted = try daemon.restarted()
         #expect(try detail(restarted, hang).task.status == .interrupted)
+    }
+
+    @Test("--cpu-limit fails a spinning worker naming the CPU limit (SIGXCPU reaches it)")
+    func cpuLimit() throws {
+        let daemon = try DaemonFixture(plugins: ["Chaos"])
+        let started = Date()
+        let result = try daemon.cli("start", "chaos", "-p", "mode=spin", "-p", "seconds=60", "--cpu-limit", "1s", "--wait")
+        #expect(result.status == 1)
+        #expect(result.stdout.contains("exceeded CPU limit 1 s"), "\(result.stdout)")
+        #expect(Date().timeIntervalSince(started) < 20)
     }
 }
