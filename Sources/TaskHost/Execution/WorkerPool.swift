@@ -24,7 +24,9 @@ final class WorkerPool: @unchecked Sendable {
     /// Takes back a worker that ended its attempt cleanly (it reported an outcome and set no limits).
     func giveBack(_ worker: Worker) {
         condition.lock()
-        if !closed && idle.count < size * 2 {
+        // Room for every worker coming back from a burst of attempts (besides the fresh ones the
+        // pool keeps): killing them would leave the next attempts waiting for new programs.
+        if !closed && idle.count < size * 8 {
             // Its next attempt's crash report must not carry this one's output.
             truncate(worker.errorFile.path, 0)
             idle.append(worker)
@@ -65,6 +67,7 @@ final class WorkerPool: @unchecked Sendable {
         defer { condition.unlock() }
         if !started && !closed {
             started = true
+            Self.removeLeftoverErrorFiles()
             let thread = Thread { [self] in fill() }
             thread.name = "taskhost-worker-pool"
             thread.start()
@@ -136,6 +139,18 @@ final class WorkerPool: @unchecked Sendable {
             }
         }
         condition.unlock()
+    }
+
+    /// Deletes the stderr files of workers of hosts that are gone (a host killed with SIGKILL
+    /// cannot clean up after itself); their names carry the host's pid.
+    static func removeLeftoverErrorFiles() {
+        let directory = FileManager.default.temporaryDirectory
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names where name.hasPrefix("taskhost-worker-") && name.hasSuffix(".err") {
+            let parts = name.split(separator: "-")
+            guard parts.count >= 4, let host = Int32(parts[2]), host != getpid(), kill(host, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
     }
 
     /// Starts one worker in a process group of its own, talking over a socket pair.

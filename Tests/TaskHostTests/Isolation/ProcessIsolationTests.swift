@@ -133,4 +133,21 @@ struct ProcessIsolationTests {
         #expect(result.stdout.contains("exceeded CPU limit 1 s"), "\(result.stdout)")
         #expect(Date().timeIntervalSince(started) < 20)
     }
+
+    @Test("stderr files left by the workers of a host killed with SIGKILL are removed by the next host using workers")
+    func leftoverErrorFiles() throws {
+        let gone = try runCommand("/bin/true", [])
+        #expect(gone.status == 0)
+        // A pid that just ended: no host runs under it.
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let leftover = FileManager.default.temporaryDirectory
+            .appendingPathComponent("taskhost-worker-\(finished.processIdentifier)-12345.err")
+        try "old crash".write(to: leftover, atomically: true, encoding: .utf8)
+        let daemon = try DaemonFixture(plugins: ["Chaos"])
+        #expect(try daemon.cli("start", "chaos", "-p", "mode=ok", "-p", "seconds=0.2", "--wait").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: leftover.path), "\(leftover.path) was left")
+    }
 }
