@@ -81,7 +81,10 @@ final class WorkerPool: @unchecked Sendable {
                 try? FileManager.default.removeItem(at: worker.errorFile)
                 return true
             }
-            if let index = idle.lastIndex(where: { !fresh || $0.attempts == 0 }) {
+            // A used worker first when any will do: the fresh ones are kept for limited attempts
+            // and for bursts (taking them makes the pool start new programs).
+            let candidates = idle.indices.filter { !fresh || idle[$0].attempts == 0 }
+            if let index = candidates.max(by: { idle[$0].attempts < idle[$1].attempts }) {
                 let worker = idle.remove(at: index)
                 condition.broadcast()
                 return worker
