@@ -145,12 +145,10 @@ struct PluginFileTests {
         #expect(Date().timeIntervalSince(started) < 8, "plugins check took \(Date().timeIntervalSince(started)) s")
         #expect(result.stdout.contains("forking.so [probe_failed]"), "\(result.stdout)")
         let pid = try #require(Int32((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""), "the initialiser did not run in the probe")
-        var gone = false
-        for _ in 0..<100 where !gone {
+        let gone = eventually {
             // Killed: gone, or a zombie waiting for a reaper that never comes (no init in a container).
             let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-            gone = kill(pid, 0) != 0 || stat.contains(") Z ")
-            if !gone { Thread.sleep(forTimeInterval: 0.05) }
+            return kill(pid, 0) != 0 || stat.contains(") Z ")
         }
         #expect(gone, "the process the plugin forked (pid \(pid)) outlived the probe")
     }

@@ -73,19 +73,14 @@ struct ProcessIsolationTests {
         let daemon = try DaemonFixture(plugins: ["Chaos"])
         let spin = id(try daemon.cli("start", "chaos", "-p", "mode=spin", "-p", "seconds=120", "--isolation", "process"))
         var pid: Int32?
-        for _ in 0..<100 where pid == nil {
+        try eventually {
             pid = try detail(daemon, spin).task.pid
-            if pid == nil { Thread.sleep(forTimeInterval: 0.05) }
+            return pid != nil
         }
         let worker = try #require(pid, "no worker pid in show --json")
         Thread.sleep(forTimeInterval: 0.5)
         #expect(try daemon.cli("pause", spin).status == 0)
-        var paused = false
-        for _ in 0..<100 where !paused {
-            paused = try detail(daemon, spin).task.status == .paused
-            if !paused { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        #expect(paused)
+        #expect(try eventually { try detail(daemon, spin).task.status == .paused })
         #expect(try detail(daemon, spin).task.pausedAt == "frozen")
         let before = cpuTicks(worker)
         Thread.sleep(forTimeInterval: 1)
@@ -108,18 +103,13 @@ struct ProcessIsolationTests {
         let daemon = try DaemonFixture(plugins: ["Chaos"])
         let hang = id(try daemon.cli("start", "chaos", "-p", "mode=hang", "--isolation", "process"))
         var pid: Int32?
-        for _ in 0..<100 where pid == nil {
+        try eventually {
             pid = try detail(daemon, hang).task.pid
-            if pid == nil { Thread.sleep(forTimeInterval: 0.05) }
+            return pid != nil
         }
         let worker = try #require(pid)
         daemon.signal(SIGKILL)
-        var gone = false
-        for _ in 0..<100 where !gone {
-            gone = isGone(worker)
-            if !gone { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        #expect(gone, "worker \(worker) outlived the host")
+        #expect(eventually { isGone(worker) }, "worker \(worker) outlived the host")
         let restarted = try daemon.restarted()
         #expect(try detail(restarted, hang).task.status == .interrupted)
     }

@@ -48,6 +48,17 @@ func runCommand(
     return CommandResult(status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self), stderr: stderr)
 }
 
+/// Checks `condition` every `interval` seconds until it holds or `seconds` pass; returns whether it held.
+@discardableResult
+func eventually(within seconds: Double = 5, every interval: Double = 0.05, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        Thread.sleep(forTimeInterval: interval)
+    }
+    return try condition()
+}
+
 /// A value shared between threads under a lock.
 final class LockedBox<Value>: @unchecked Sendable {
     private let lock = NSLock()

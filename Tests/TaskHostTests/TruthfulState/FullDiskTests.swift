@@ -72,23 +72,13 @@ struct FullDiskTests {
 
         // Space returns: the host catches up by itself.
         try disk.free()
-        var healthy = false
-        for _ in 0..<100 where !healthy {
-            healthy = try daemon.cli("health").status == 0
-            if !healthy { Thread.sleep(forTimeInterval: 0.1) }
-        }
-        #expect(healthy)
+        #expect(try eventually(within: 10, every: 0.1) { try daemon.cli("health").status == 0 })
         Thread.sleep(forTimeInterval: 1.5)
         let recorded = try detail(daemon, busy)
         #expect(recorded.task.status == .finished && recorded.task.notice == nil, "\(recorded.task)")
         #expect(try daemon.cli("pause", nap).status == 0)
         // A running task pauses at its next checkpoint: wait for that before the kill below.
-        var paused = false
-        for _ in 0..<100 where !paused {
-            paused = try detail(daemon, nap).task.status == .paused
-            if !paused { Thread.sleep(forTimeInterval: 0.05) }
-        }
-        #expect(paused)
+        #expect(try eventually { try detail(daemon, nap).task.status == .paused })
         // No audit row for the refused pause; one for the accepted one.
         let audit = try daemon.cli("audit", "--json").stdout
         #expect(audit.components(separatedBy: "\"pause\"").count - 1 == 1, "\(audit)")
