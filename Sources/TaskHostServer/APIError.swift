@@ -24,7 +24,7 @@ public struct APIError: HTTPResponseError, Sendable {
         let status: HTTPResponse.Status =
             switch error {
             case .taskNotFound, .typeLookup(.unknownType): .notFound
-            case .typeLookup(.typeUnavailable), .illegalTransition, .busy: .conflict
+            case .typeLookup(.typeUnavailable), .typeLookup(.typeTurnedOff), .illegalTransition, .busy: .conflict
             case .ambiguousID, .invalidParameters, .invalidOption: .badRequest
             case .storage(let storage) where storage.isNotWritable: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .shuttingDown: .serviceUnavailable

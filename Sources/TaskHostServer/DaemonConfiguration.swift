@@ -25,6 +25,8 @@ public struct DaemonConfiguration: Sendable {
     public var defaultIsolation: TaskIsolation
     /// The `taskhost` binary that probes new plugin images in a child (nil: no probe) and runs workers.
     public var probeExecutable: String? = PluginLoaderConfiguration.currentExecutable
+    /// Offer the built-in `shell` type (any command, for whoever may submit tasks).
+    public var shellEnabled = true
 
     /// Creates a configuration with the defaults of `taskhost serve`.
     public init(

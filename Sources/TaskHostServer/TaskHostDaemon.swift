@@ -27,6 +27,11 @@ public enum TaskHostDaemon {
                 allowInsecurePermissions: configuration.allowInsecurePlugins, probeExecutable: configuration.probeExecutable,
                 removeStaleImages: true),
             logger: logger)
+        if configuration.shellEnabled {
+            loader.registry.registerBuiltIn(ShellTask.self)
+        } else {
+            loader.registry.turnOff(ShellTask.name, reason: "the host was started with --no-shell")
+        }
         let scan = loader.scan()
         let watcher = PluginDirectoryWatcher(loader: loader, logger: logger)
         do { try watcher.start() } catch { logger.warning("\(error)") }

@@ -1,8 +1,28 @@
 #ifndef TASKHOST_PROCESS_SHIMS_H
 #define TASKHOST_PROCESS_SHIMS_H
 
+#include <sys/types.h>
+
 /// Asks the kernel to send `signal` to this process when its parent thread dies (prctl is variadic,
 /// so Swift cannot call it directly). Returns 0 on success.
 int taskhost_set_parent_death_signal(int signal);
+
+/// pipe2(fds, O_CLOEXEC): a pipe whose ends no exec'd program inherits (pipe2 is a GNU extension
+/// Swift does not see). Returns 0 on success, -1 with errno set.
+int taskhost_pipe_cloexec(int fds[2]);
+
+/// Starts a command under a guard process that kills the command's whole process group if the
+/// calling thread dies (PR_SET_PDEATHSIG), as happens when the host is killed. The guard forks the
+/// command, which leads a process group of its own (stdin /dev/null, stdout/stderr to the given
+/// descriptors, every other descriptor closed, default signal handling, working directory `cwd`
+/// if not NULL) and execs `path`.
+///
+/// `report_fd` receives 5-byte records: 'p' + the command's pid (= its process group id, sent
+/// first), 'c' + errno (chdir failed), 'x' + errno (exec failed), 's' + wait status (the command
+/// ended; written by the guard before it exits 0).
+/// Everything is prepared by the caller: between fork and exec only async-signal-safe calls run.
+/// Returns the guard's pid, or -errno if fork failed.
+pid_t taskhost_spawn_guarded(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                             int stdout_fd, int stderr_fd, int report_fd);
 
 #endif

@@ -61,6 +61,10 @@ final class LiveTask {
     var isolation = TaskIsolation.thread
     var memoryLimitBytes: Int?
     var cpuLimitSeconds: Int?
+    /// Cut off by a host shutdown or death, it goes back to the queue instead of `interrupted`.
+    var requeueOnInterrupt = false
+    /// Its attempts cannot continue where they stopped (a shell command): a shutdown interrupts it.
+    var isCommand: Bool { type == ShellTask.name }
 
     init(id: String, type: String, seq: Int64, status: TaskStatus, priority: Int, attempt: Int, runAt: Double?) {
         self.id = id

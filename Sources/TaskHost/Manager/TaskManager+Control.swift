@@ -173,5 +173,6 @@ extension LiveTask {
         isolation = row.isolation
         memoryLimitBytes = row.memoryLimitBytes
         cpuLimitSeconds = row.cpuLimitSeconds
+        requeueOnInterrupt = row.requeueOnInterrupt
     }
 }

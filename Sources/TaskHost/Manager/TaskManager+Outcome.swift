@@ -8,19 +8,23 @@ extension TaskManager {
     /// and refusing it would lose it. Until the commit succeeds the task stays in the live table
     /// with `unwrittenOutcome` set (so `show` tells and controls wait), and a failed commit is
     /// retried every second; the event is published only once the outcome is durable.
-    func finishAttempt(taskID: String, attempt: Int, control: RunControl?, outcome reported: AttemptOutcome) {
+    /// `exit` and `resultJSON`: a shell command's ending, kept whatever the outcome.
+    func finishAttempt(
+        taskID: String, attempt: Int, control: RunControl?, outcome reported: AttemptOutcome, exit: ProcessExit? = nil,
+        resultJSON: String? = nil
+    ) {
         lock.lock()
         guard !state.stopped, let task = state.live[taskID], task.attempt == attempt, task.abandonedAttempt != attempt else {
             lock.unlock()
             logger.notice("a late outcome of an attempt already ended was discarded", metadata: ["task": "\(taskID)", "attempt": "\(attempt)"])
             return
         }
-        endAttempt(task, attempt: attempt, outcome: reported)
+        endAttempt(task, attempt: attempt, outcome: reported, exit: exit, resultJSON: resultJSON)
         lock.unlock()
     }
 
     /// Ends the current attempt of `task` with `reported`; called with `lock` held.
-    func endAttempt(_ task: LiveTask, attempt: Int, outcome reported: AttemptOutcome) {
+    func endAttempt(_ task: LiveTask, attempt: Int, outcome reported: AttemptOutcome, exit: ProcessExit? = nil, resultJSON: String? = nil) {
         let taskID = task.id
         let now = Date().timeIntervalSince1970
         let outcome = truthfulOutcome(reported, for: task)
@@ -35,6 +39,10 @@ extension TaskManager {
         update.set(.pauseRequested(false))
         // The attempt ended with the host alive: the crash-loop count starts again.
         update.set(.hostDeaths(0))
+        if task.isCommand {
+            update.set(.exit(exit))
+            if let resultJSON { update.set(.result(resultJSON)) }
+        }
 
         switch outcome {
         case .finished(let json):
@@ -59,6 +67,13 @@ extension TaskManager {
             resetForRestart(task)
             update.attemptEnded = (attempt, now, "stopped for restart", nil)
             state.enqueue(task, now: now)
+        case .stopped(.shutdown) where task.isCommand && !task.requeueOnInterrupt:
+            // A command cannot continue where it was cut off, and is not assumed safe to run twice.
+            let message = "interrupted: the host shut down while it ran (restart the task to run it again)"
+            update.set(.error(TaskFailure(message: message, type: "Interrupted", attempt: task.attempt)))
+            Self.finishFields(&update, as: .interrupted, now: now)
+            finish(task, as: .interrupted)
+            update.attemptEnded = (attempt, now, "interrupted", message)
         case .stopped(.shutdown):
             if task.status == .paused {
                 update.attemptEnded = (attempt, now, "paused", nil)
@@ -209,6 +224,7 @@ extension TaskManager {
         update.set(.retriesUsed(0))
         update.set(.runAt(nil))
         update.set(.result(nil))
+        update.set(.exit(nil))
         update.set(.finishedAt(nil))
         update.set(.progress(nil))
         update.set(.waitingReason(nil))

@@ -41,13 +41,26 @@ extension TaskManager {
         }
         guard attach(control) else { return }
         let outcome: AttemptOutcome
-        if let worker {
+        if type is ShellTask.Type {
+            let shell = runCommand(parameters: parameters, control: control)
+            finishAttempt(taskID: taskID, attempt: attempt, control: control, outcome: shell.outcome, exit: shell.exit, resultJSON: shell.resultJSON)
+            return
+        } else if let worker {
             outcome = runInWorker(worker, taskID: taskID, attempt: attempt, type: type, parameters: parameters, savedState: savedState, control: control)
         } else {
             let context = TaskContext(taskID: taskID, attempt: attempt, parameters: parameters, backend: control)
             outcome = Self.execute(type, parameters: parameters, context: context, limits: configuration.limits) { control.requestedStop }
         }
         finishAttempt(taskID: taskID, attempt: attempt, control: control, outcome: outcome)
+    }
+
+    /// Runs a shell task's command, driven from this thread.
+    private func runCommand(parameters: TaskParameters, control: RunControl) -> ShellOutcome {
+        let command: ShellCommand
+        do { command = try ShellCommand(parameters: parameters) } catch {
+            return ShellOutcome(outcome: .failed(message: "\(error)", errorType: "InvalidParameters"))
+        }
+        return ShellAttempt(command: command, control: control, maxLineBytes: configuration.limits.maxLogLineBytes).run()
     }
 
     /// Runs the attempt in a worker process, driven from this thread.

@@ -35,8 +35,14 @@ extension TaskManager {
         let settings = type.settings.sanitized()
         // The submit's word, else the type's wish (when this host can run workers), else the host's default.
         let typeWantsProcess = settings.prefersProcessIsolation && configuration.workerExecutable != nil && registry.image(of: typeName) != nil
-        let isolation = options.isolation ?? (typeWantsProcess ? .process : configuration.defaultIsolation)
-        if isolation == .process {
+        let isolation = options.isolation ?? (typeWantsProcess || type is ShellTask.Type ? .process : configuration.defaultIsolation)
+        if type is ShellTask.Type {
+            // A command is always a process of its own; the worker's limits do not apply to it.
+            guard isolation == .process else { throw .invalidOption("shell tasks always run as a process group of their own; leave out isolation thread") }
+            guard options.memoryLimitBytes == nil, options.cpuLimitSeconds == nil else {
+                throw .invalidOption("memory and CPU limits apply to plugin tasks in worker processes, not to shell commands; use ulimit in the command ('ulimit -v 1048576; ...')")
+            }
+        } else if isolation == .process {
             guard configuration.workerExecutable != nil else {
                 throw .invalidOption("process isolation is not available in this host (it needs the taskhost binary to run workers); use isolation thread")
             }
@@ -87,6 +93,7 @@ extension TaskManager {
         task.isolation = isolation
         task.memoryLimitBytes = options.memoryLimitBytes
         task.cpuLimitSeconds = options.cpuLimitSeconds
+        task.requeueOnInterrupt = record.requeueOnInterrupt
         state.live[id] = task
         publishStatus(task)
         if startsAtOnce {

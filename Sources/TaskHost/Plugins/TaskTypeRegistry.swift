@@ -7,12 +7,15 @@ public enum TaskTypeLookupError: Error, Sendable, Equatable, CustomStringConvert
     case unknownType(String, known: [String])
     /// The type was provided by a plugin file that has since been removed.
     case typeUnavailable(String, file: String)
+    /// The host was started with the type turned off.
+    case typeTurnedOff(String, reason: String)
 
     /// A stable code.
     public var code: String {
         switch self {
         case .unknownType: "unknown_type"
         case .typeUnavailable: "type_unavailable"
+        case .typeTurnedOff: "type_turned_off"
         }
     }
 
@@ -23,6 +26,8 @@ public enum TaskTypeLookupError: Error, Sendable, Equatable, CustomStringConvert
             "unknown task type '\(name.clippedForMessage)'; known types: \(known.isEmpty ? "none (is plugins.d empty?)" : known.joined(separator: ", "))"
         case .typeUnavailable(let name, let file):
             "task type '\(name)' is no longer available: its plugin file \(file) was removed; put it back to start new tasks"
+        case .typeTurnedOff(let name, let reason):
+            "task type '\(name)' is turned off in this host: \(reason)"
         }
     }
 }
@@ -45,6 +50,7 @@ public final class TaskTypeRegistry: Sendable {
         var types: [String: Registration] = [:]
         var lastScan: PluginScanReport?
         var observers: [@Sendable () -> Void] = []
+        var turnedOff: [String: String] = [:]
     }
 
     private let state = Mutex(State())
@@ -55,12 +61,27 @@ public final class TaskTypeRegistry: Sendable {
     /// The type registered under `name`, for a new task.
     public func lookup(_ name: String) throws(TaskTypeLookupError) -> any BaseTask.Type {
         let found = state.withLock { state in
-            (state.types[name], state.types.values.filter(\.available).map(\.info.name).sorted())
+            (state.types[name], state.types.values.filter(\.available).map(\.info.name).sorted(), state.turnedOff[name])
         }
+        if let reason = found.2 { throw .typeTurnedOff(name, reason: reason) }
         guard let registration = found.0 else { throw .unknownType(name, known: found.1) }
         guard registration.available else { throw .typeUnavailable(name, file: registration.file) }
         return registration.type
     }
+
+    /// Registers a type that is part of the host (no plugin file), such as `shell`.
+    public func registerBuiltIn(_ type: any BaseTask.Type) {
+        let info = TaskTypeInfo(type, plugin: "built-in", pluginVersion: SDKBuildInfo.sdkVersion)
+        try? commit([type], infos: [info], from: Self.builtInFile)
+    }
+
+    /// Refuses new tasks of `name` with `reason` (a built-in type the host was told not to offer).
+    public func turnOff(_ name: String, reason: String) {
+        state.withLock { $0.turnedOff[name] = reason }
+    }
+
+    /// What stands for the file of a built-in type.
+    static let builtInFile = "(built into taskhost)"
 
     /// The private image the type `name` was loaded from, for a worker process (nil for types registered in code).
     public func image(of name: String) -> String? {

@@ -111,6 +111,11 @@ enum StoreSchema {
         ALTER TABLE tasks ADD COLUMN memory_limit INTEGER;
         ALTER TABLE tasks ADD COLUMN cpu_limit INTEGER;
         """,
+        // 5: how a shell task's command ended.
+        """
+        ALTER TABLE tasks ADD COLUMN exit_code INTEGER;
+        ALTER TABLE tasks ADD COLUMN exit_signal INTEGER;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -7,11 +7,11 @@ enum TaskRowCodec {
         id, type, name, status, priority, parameters, tags, attempt, max_retries, retries_used, backoff_base,
         backoff_factor, backoff_cap, timeout, requeue_on_interrupt, idempotency_key, created_at, updated_at, run_at,
         started_at, finished_at, progress_completed, progress_total, progress_message, result, error_message,
-        error_type, error_attempt, stop_requested, pause_requested, waiting_reason, notice, isolation, memory_limit, cpu_limit
+        error_type, error_attempt, stop_requested, pause_requested, waiting_reason, notice, isolation, memory_limit, cpu_limit, exit_code, exit_signal
         """
 
     /// The number of columns in `columns` (an extra column selected after them has this index).
-    static let columnCount: Int32 = 35
+    static let columnCount: Int32 = 37
 
     static func decode(_ row: SQLiteStatement) throws -> TaskRecord {
         let decoder = JSONDecoder()
@@ -50,7 +50,9 @@ enum TaskRowCodec {
             notice: row.optionalText(31),
             isolation: TaskIsolation(rawValue: row.text(32)) ?? .thread,
             memoryLimitBytes: row.optionalInt64(33).map { Int(clamping: $0) },
-            cpuLimitSeconds: row.optionalInt64(34).map { Int(clamping: $0) })
+            cpuLimitSeconds: row.optionalInt64(34).map { Int(clamping: $0) },
+            exitCode: row.optionalInt64(35).map { Int(clamping: $0) },
+            signal: row.optionalInt64(36).map { Int(clamping: $0) })
     }
 
     /// The columns of a `TaskSummary`, in `decodeSummary`'s order.

@@ -17,6 +17,7 @@ struct SchedulableTask: Sendable {
     let isolation: TaskIsolation
     let memoryLimitBytes: Int?
     let cpuLimitSeconds: Int?
+    let requeueOnInterrupt: Bool
 }
 
 /// What start-up recovery changed.
@@ -168,8 +169,15 @@ extension TaskStore {
             // A task still `running` means the host died without a clean shutdown while it ran
             // (a clean shutdown leaves none). In thread mode the task itself may be the cause.
             let limit = Int64(hostDeathsBeforeSuspect)
+            // A shell command frozen by a pause died with the host (its guard kills it): it was
+            // running, as far as what happens next is concerned.
+            try connection.run(
+                """
+                UPDATE tasks SET status = 'running' WHERE status = 'paused' AND type = ?
+                AND EXISTS (SELECT 1 FROM attempts a WHERE a.task_id = tasks.id AND a.ended_at IS NULL)
+                """, [.text(ShellTask.name)])
             let suspects = try connection.query(
-                "SELECT id, type FROM tasks WHERE status = 'running' AND host_deaths + 1 >= ? ORDER BY seq", [.integer(limit)]
+                "SELECT id, type FROM tasks WHERE status = 'running' AND isolation = 'thread' AND host_deaths + 1 >= ? ORDER BY seq", [.integer(limit)]
             ) { (id: $0.text(0), type: $0.text(1)) }
             let suspectMessage = "suspected of crashing the host (\(hostDeathsBeforeSuspect) host deaths while it ran); not run again — fix or isolate the plugin, then restart the task"
             try connection.run(
@@ -187,7 +195,7 @@ extension TaskStore {
                 UPDATE tasks SET status = 'failed', updated_at = ?1, finished_at = ?1, stop_requested = 0, pause_requested = 0,
                     host_deaths = host_deaths + 1, error_message = ?2, error_type = 'SuspectedHostCrash', error_attempt = attempt,
                     waiting_reason = NULL
-                WHERE status = 'running' AND host_deaths + 1 >= ?3
+                WHERE status = 'running' AND isolation = 'thread' AND host_deaths + 1 >= ?3
                 """, [.real(now), .text(suspectMessage), .integer(limit)])
             for suspect in suspects {
                 try StoreAudit.insert(connection, action: "suspect", taskID: suspect.id, actor: "host", detail: suspectMessage, at: now)
@@ -246,7 +254,7 @@ extension TaskStore {
 
     private static let schedulableColumns = """
         id, type, status, priority, seq, run_at, attempt, timeout, retries_used, max_retries, backoff_base,
-        backoff_factor, backoff_cap, isolation, memory_limit, cpu_limit
+        backoff_factor, backoff_cap, isolation, memory_limit, cpu_limit, requeue_on_interrupt
         """
 
     private static func decodeSchedulable(_ row: SQLiteStatement) -> SchedulableTask {
@@ -256,7 +264,7 @@ extension TaskStore {
             timeoutSeconds: row.optionalDouble(7), retriesUsed: row.int(8), maxRetries: row.int(9),
             backoff: Backoff(baseSeconds: row.double(10), factor: row.double(11), capSeconds: row.double(12)),
             isolation: TaskIsolation(rawValue: row.text(13)) ?? .thread, memoryLimitBytes: row.optionalInt64(14).map { Int(clamping: $0) },
-            cpuLimitSeconds: row.optionalInt64(15).map { Int(clamping: $0) })
+            cpuLimitSeconds: row.optionalInt64(15).map { Int(clamping: $0) }, requeueOnInterrupt: row.int64(16) != 0)
     }
 }
 

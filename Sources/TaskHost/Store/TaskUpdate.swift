@@ -16,6 +16,7 @@ enum TaskField: Sendable {
     case result(String?)
     case progress(TaskProgress?)
     case error(TaskFailure?)
+    case exit(ProcessExit?)
 }
 
 /// A change to one task row, with the attempt history and audit rows that go with it,
@@ -55,6 +56,9 @@ struct TaskUpdate: Sendable {
             set("error_message", .optional(failure?.message))
             set("error_type", .optional(failure?.type))
             set("error_attempt", .optional(failure.map { Int64($0.attempt) }))
+        case .exit(let exit):
+            set("exit_code", .optional(exit?.exitCode.map(Int64.init)))
+            set("exit_signal", .optional(exit?.signal.map(Int64.init)))
         }
     }
 

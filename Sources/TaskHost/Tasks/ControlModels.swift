@@ -5,7 +5,8 @@ import TaskKit
 public struct SubmitRequest: Sendable, Codable, Equatable {
     /// The task type's name.
     public var type: String
-    /// Parameter values: JSON strings, numbers and booleans (text is converted to the declared kind).
+    /// Parameter values: JSON strings, numbers and booleans (text is converted to the declared kind);
+    /// an array or object is passed as its JSON text.
     public var parameters: [String: ParameterValue]
     /// How to run it.
     public var options: SubmitOptions
@@ -23,7 +24,7 @@ public struct SubmitRequest: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         type = try container.decode(String.self, forKey: .type)
-        parameters = try container.decodeIfPresent([String: ParameterValue].self, forKey: .parameters) ?? [:]
+        parameters = (try container.decodeIfPresent([String: RequestParameter].self, forKey: .parameters) ?? [:]).mapValues(\.value)
         options = try container.decodeIfPresent(SubmitOptions.self, forKey: .options) ?? SubmitOptions()
     }
 }

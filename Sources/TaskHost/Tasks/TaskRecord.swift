@@ -65,6 +65,10 @@ public struct TaskRecord: Sendable, Codable, Equatable {
     public var cpuLimitSeconds: Int? = nil
     /// While it runs in a worker process: that process's id.
     public var pid: Int32? = nil
+    /// A shell task: the exit code of its last command, if it exited.
+    public var exitCode: Int? = nil
+    /// A shell task: the signal that killed its last command, if one did.
+    public var signal: Int? = nil
     /// While paused in a worker: "checkpoint" (it blocked at one, state saved) or "frozen" (stopped
     /// with SIGSTOP between checkpoints; after a host restart it resumes from its last saved state).
     public var pausedAt: String? = nil

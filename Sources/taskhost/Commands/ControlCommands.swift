@@ -20,7 +20,11 @@ struct TaskActionRunner {
                     if !json { print("\(verb) \(id)") }
                     continue
                 }
-                let record = try APICoding.decoder.decode(TaskRecord.self, from: response.body)
+                var record = try APICoding.decoder.decode(TaskRecord.self, from: response.body)
+                // A process is paused or signalled at once, not at a checkpoint: report what happened.
+                if record.isolation == .process, record.stopRequested || record.pauseRequested {
+                    record = try await settled(record, client: client)
+                }
                 records.append(record)
                 if !json {
                     print(Self.outcomeLine(verb: verb, record))
@@ -37,6 +41,16 @@ struct TaskActionRunner {
 }
 
 extension TaskActionRunner {
+    /// The task once its pending request took effect, or as it is after a second.
+    private func settled(_ record: TaskRecord, client: ControlClient) async throws -> TaskRecord {
+        var current = record
+        for _ in 0..<50 where current.stopRequested || current.pauseRequested {
+            try await Task.sleep(for: .milliseconds(20))
+            current = try await client.call(.GET, "/v1/tasks/\(record.id)", as: TaskDetail.self).task
+        }
+        return current
+    }
+
     /// What happened, truthfully: a running task only has a request until it reaches a checkpoint.
     static func outcomeLine(verb: String, _ record: TaskRecord) -> String {
         let id = Formatting.shortID(record.id)
@@ -45,6 +59,9 @@ extension TaskActionRunner {
         } ?? ""
         if record.stopRequested && verb == "restarted" {
             return "restart requested for \(id): still \(record.status.rawValue); it runs again from the start once this attempt ends\(waiting)"
+        }
+        if record.stopRequested && record.type == ShellTask.name {
+            return "stop requested for \(id): SIGTERM sent to its process group, still \(record.status.rawValue); SIGKILL follows after its grace"
         }
         if record.stopRequested { return "stop requested for \(id): still \(record.status.rawValue); it stops at its next checkpoint\(waiting)" }
         if record.pauseRequested { return "pause requested for \(id): still \(record.status.rawValue); it pauses at its next checkpoint\(waiting)" }

@@ -44,6 +44,7 @@ struct HostOptions: ParsableArguments {
                 pluginsDirectory: paths.pluginsDirectory, imageCacheDirectory: cache,
                 allowInsecurePermissions: allowInsecurePlugins, probeExecutable: PluginLoaderConfiguration.currentExecutable),
             logger: logger("taskhost.plugins"))
+        loader.registry.registerBuiltIn(ShellTask.self)
         let report = loader.scan()
         return (loader, report)
     }

@@ -48,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Where tasks run unless they ask: thread (default) or process (a supervised worker each).")
     var isolation = TaskIsolation.thread.rawValue
 
+    @Flag(name: .long, help: "Turn off the built-in shell type (commands run with the host user's rights for whoever holds the socket or token).")
+    var noShell = false
+
     @OptionGroup var limits: LimitOptions
 
     @OptionGroup var host: HostOptions
@@ -71,12 +74,13 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "taskhost") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = host.verbose ? .debug : .notice
-        let configuration = DaemonConfiguration(
+        var configuration = DaemonConfiguration(
             paths: host.paths(plugins: plugins), workers: workers, http: http.flatMap(Self.parseAddress),
             allowNonLoopback: allowRemote, shutdownGrace: .milliseconds(Int64((DurationParser.seconds(grace) ?? 10) * 1000)),
             allowInsecurePlugins: host.allowInsecurePlugins, retentionSeconds: retention.flatMap(DurationParser.seconds),
             durability: StoreDurability(rawValue: durability) ?? .process, limits: try limits.taskLimits(),
             defaultIsolation: TaskIsolation(rawValue: isolation) ?? .thread)
+        configuration.shellEnabled = !noShell
         do {
             try await TaskHostDaemon.run(configuration, logger: logger) { startup in
                 print(Self.banner(startup), terminator: "")
@@ -120,6 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
             out += "  failed    \(suspect): suspected of crashing the host (\(hostDeathsBeforeSuspect) host deaths while it ran); not run again\n"
         }
         out += "  workers   \(startup.configuration.workers) (isolation: \(startup.configuration.defaultIsolation.rawValue))\n"
+        out += "  shell     \(startup.configuration.shellEnabled ? "on: `taskhost exec -- CMD` runs commands as you (serve --no-shell turns it off)" : "off (--no-shell)")\n"
         return out
     }
 }

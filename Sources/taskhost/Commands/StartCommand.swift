@@ -23,29 +23,7 @@ struct StartCommand: AsyncParsableCommand {
     @Option(name: .short, parsing: .unconditionalSingleValue, help: "A parameter, key=value (repeatable).")
     var p: [String] = []
 
-    @Option(name: .long, help: "A display name.")
-    var name: String?
-
-    @Option(name: .long, help: "Higher runs first (default 0).")
-    var priority = 0
-
-    @Option(name: .long, help: "Start no earlier than this from now (30s, 10m, 2h).")
-    var delay: String?
-
-    @Option(name: .long, help: "Start no earlier than this time (ISO 8601, or HH:MM today).")
-    var at: String?
-
-    @Option(name: .long, help: "Retries after a failed run (default: the type's).")
-    var retries: Int?
-
-    @Option(name: .long, help: "Fail a run that takes longer than this (10m).")
-    var timeout: String?
-
-    @Option(name: .long, help: "Idempotency key.")
-    var key: String?
-
-    @Option(name: .long, help: "A tag, key=value (repeatable).")
-    var tag: [String] = []
+    @OptionGroup var options: TaskOptions
 
     @Option(name: .long, help: "thread (default) or process: run in a supervised worker process (crash, leak and hang cost only this task).")
     var isolation: String?
@@ -80,21 +58,7 @@ struct StartCommand: AsyncParsableCommand {
     }
 
     func submitRequest() throws -> SubmitRequest {
-        var options = SubmitOptions(name: name, priority: priority, maxRetries: retries, idempotencyKey: key)
-        options.tags = try KeyValue.parse(tag, what: "--tag")
-        if let delay {
-            options.delaySeconds = try DurationParser.checked(delay, flag: "--delay", allowZero: true)
-        }
-        if let at {
-            guard let date = TimeParser.date(at) else {
-                throw CLIError.usage("--at '\(at.clippedForMessage)' is not a time (try 2026-12-01T09:00:00Z or 14:30)")
-            }
-            if let problem = TimeBounds.dateProblem(date, field: "--at") { throw CLIError.usage(problem) }
-            options.runAt = date
-        }
-        if let timeout {
-            options.timeoutSeconds = try DurationParser.checked(timeout, flag: "--timeout", allowZero: false)
-        }
+        var options = try self.options.submitOptions()
         if let isolation {
             guard let value = TaskIsolation(rawValue: isolation) else {
                 throw CLIError.usage("--isolation '\(isolation.clippedForMessage)' must be thread or process")

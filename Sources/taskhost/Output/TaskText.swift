@@ -28,7 +28,12 @@ enum TaskText {
         lines.append(("progress", Formatting.progressBar(task.progress)))
         lines.append(("attempt", "\(task.attempt) (retries used \(task.retriesUsed) of \(task.maxRetries))"))
         lines.append(("priority", String(task.priority)))
-        if task.isolation == .process {
+        if task.type == ShellTask.name {
+            var process = "its own process group"
+            if let pid = task.pid { process += ", pid \(pid)" }
+            if task.pausedAt != nil { process += ", frozen (SIGSTOP)" }
+            lines.append(("process", process))
+        } else if task.isolation == .process {
             var isolation = "process"
             if let pid = task.pid { isolation += ", worker pid \(pid)" }
             // Which mechanism applied: rlimits in the worker (cgroups are not used).
@@ -49,6 +54,9 @@ enum TaskText {
         if let finished = task.finishedAt { lines.append(("ended", Formatting.relative(finished, now: now))) }
         if let reason = task.waitingReason { lines.append(("waiting", reason)) }
         if let notice = task.notice { lines.append(("note", notice)) }
+        if task.exitCode != nil || task.signal != nil {
+            lines.append(("exit", ProcessExit(exitCode: task.exitCode, signal: task.signal).text))
+        }
         if let error = task.error { lines.append(("error", "\(error.message) (\(error.type), attempt \(error.attempt))")) }
         if let result = task.result { lines.append(("result", result)) }
         let width = lines.map(\.0.count).max() ?? 0

@@ -1,0 +1,134 @@
+// The guard between the host and a shell task's command. C, because the code between fork and
+// exec may only make async-signal-safe calls (no allocation, no Swift runtime).
+#define _GNU_SOURCE
+#include "process_shims.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static pid_t guard_host_pid;
+static volatile pid_t guard_command_group;
+
+// The parent-death signal (or any other catchable one once the host is gone): kill the command's
+// whole group — SIGKILL also ends members the host froze with SIGSTOP — then the guard.
+static void guard_on_signal(int signal) {
+    (void)signal;
+    if (getppid() == guard_host_pid) return;
+    if (guard_command_group > 0) kill(-guard_command_group, SIGKILL);
+    _exit(0);
+}
+
+static void close_descriptors(int from, int keep) {
+#ifdef SYS_close_range
+    if (keep < 0 || keep < from) {
+        if (syscall(SYS_close_range, from, ~0U, 0) == 0) return;
+    } else if ((keep == from || syscall(SYS_close_range, from, keep - 1, 0) == 0) &&
+               syscall(SYS_close_range, keep + 1, ~0U, 0) == 0) {
+        return;
+    }
+#endif
+    struct rlimit limit;
+    long highest = 65536;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < 65536) highest = (long)limit.rlim_cur;
+    for (int fd = from; fd < highest; fd++) {
+        if (fd != keep) close(fd);
+    }
+}
+
+static void default_signals(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = SIG_DFL;
+    for (int signal = 1; signal < NSIG; signal++) {
+        if (signal != SIGKILL && signal != SIGSTOP) sigaction(signal, &action, NULL);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static void report(int fd, char tag, int value) {
+    char record[5];
+    record[0] = tag;
+    memcpy(record + 1, &value, sizeof value);
+    ssize_t written;
+    do { written = write(fd, record, sizeof record); } while (written < 0 && errno == EINTR);
+}
+
+static void run_command(const char *path, char *const argv[], char *const envp[], const char *cwd, int out, int err, int report_fd) {
+    setpgid(0, 0);
+    default_signals();
+    // Out of the way of 0-2 first, so no dup2 below overwrites a descriptor still needed.
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int high_out = fcntl(out, F_DUPFD_CLOEXEC, 10);
+    int high_err = fcntl(err, F_DUPFD_CLOEXEC, 10);
+    int high_report = fcntl(report_fd, F_DUPFD_CLOEXEC, 10);
+    if (null_fd < 0 || high_out < 0 || high_err < 0 || high_report < 0) _exit(126);
+    if (dup2(null_fd, 0) < 0 || dup2(high_out, 1) < 0 || dup2(high_err, 2) < 0) _exit(126);
+    // Nothing of the host (its database, sockets, other tasks' pipes) reaches the command.
+    close_descriptors(3, high_report);
+    if (cwd != NULL && chdir(cwd) != 0) {
+        report(high_report, 'c', errno);
+        _exit(127);
+    }
+    execve(path, argv, envp);
+    report(high_report, 'x', errno);
+    _exit(127);
+}
+
+int taskhost_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+pid_t taskhost_spawn_guarded(const char *path, char *const argv[], char *const envp[], const char *cwd,
+                             int stdout_fd, int stderr_fd, int report_fd) {
+    pid_t host = getpid();
+    pid_t guard = fork();
+    if (guard < 0) return -errno;
+    if (guard > 0) return guard;
+    // The guard is outside the command's group: a pause (SIGSTOP to that group) must not freeze
+    // it, or it could not act on the host's death.
+    setpgid(0, 0);
+    default_signals();
+    guard_host_pid = host;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = guard_on_signal;
+    int handled[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM};
+    for (unsigned index = 0; index < sizeof handled / sizeof handled[0]; index++) sigaction(handled[index], &action, NULL);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    // The host may have died before the line above: nobody would tell us.
+    if (getppid() != host) _exit(126);
+
+    // Held back until the command's group is known, so the host's death in between kills it too.
+    sigset_t held, previous;
+    sigfillset(&held);
+    sigprocmask(SIG_BLOCK, &held, &previous);
+    pid_t command = fork();
+    if (command < 0) {
+        report(report_fd, 'x', errno);
+        _exit(0);
+    }
+    if (command == 0) run_command(path, argv, envp, cwd, stdout_fd, stderr_fd, report_fd);
+    // Set here too, so the group exists before the host learns its id and signals it.
+    setpgid(command, command);
+    guard_command_group = command;
+    sigprocmask(SIG_SETMASK, &previous, NULL);
+    report(report_fd, 'p', command);
+
+    int kept = fcntl(report_fd, F_DUPFD_CLOEXEC, 10);
+    close_descriptors(3, kept);
+    int status = 0;
+    while (waitpid(command, &status, 0) < 0) {
+        if (errno != EINTR) {
+            status = 126 << 8;
+            break;
+        }
+    }
+    report(kept, 's', status);
+    _exit(0);
+}
