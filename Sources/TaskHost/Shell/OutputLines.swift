@@ -1,5 +1,6 @@
 /// Cuts a stream of bytes into log lines: at newlines, and at `maxLineBytes` for longer ones
-/// (at a UTF-8 character boundary); invalid UTF-8 becomes U+FFFD.
+/// (at a UTF-8 character boundary); invalid UTF-8 and NUL (which would cut a stored line short)
+/// become U+FFFD.
 struct OutputLines {
     let maxLineBytes: Int
     private var pending: [UInt8] = []
@@ -42,6 +43,7 @@ struct OutputLines {
 
     private static func text<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> String {
         var line = String(decoding: bytes, as: UTF8.self)
+        if bytes.contains(0) { line = line.replacingOccurrences(of: "\0", with: "\u{FFFD}") }
         if line.hasSuffix("\r") { line.removeLast() }
         return line
     }
