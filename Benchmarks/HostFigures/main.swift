@@ -7,6 +7,7 @@
 //   taskhost-figures paused-rss [TASKS]    RSS per paused task (threads blocked at a checkpoint)
 //   taskhost-figures storage [TASKS]       list/filter/counts/recovery at TASKS stored tasks, prune while submitting
 //   taskhost-figures isolation [TASKS]     worker process vs thread: start, pause of a spinning task, TASKS no-ops, paused RSS
+//   taskhost-figures shell [LINES]         `exec -- true` start to finish, and output lines/s of `seq 1 LINES`
 //   taskhost-figures all [--smoke]         everything (small sizes with --smoke)
 import Foundation
 
@@ -22,6 +23,7 @@ do {
     case "paused-rss": try pausedMemory(tasks: number ?? 1000)
     case "storage": try storage(tasks: number ?? 1_000_000)
     case "isolation": try isolation(tasks: number ?? 10_000)
+    case "shell": try shellCommands(lines: number ?? 1_000_000)
     case "all":
         try recovery(tasks: smoke ? 2000 : 100_000)
         try pauseLatency(rounds: smoke ? 5 : 50)
@@ -30,8 +32,9 @@ do {
         try pausedMemory(tasks: smoke ? 50 : 1000)
         try storage(tasks: smoke ? 20_000 : 1_000_000)
         try isolation(tasks: smoke ? 100 : 10_000)
+        try shellCommands(lines: smoke ? 10_000 : 1_000_000)
     default:
-        FileHandle.standardError.write(Data("usage: taskhost-figures recovery|pause|plugins|cli|paused-rss|storage|isolation [N] | all [--smoke]\n".utf8))
+        FileHandle.standardError.write(Data("usage: taskhost-figures recovery|pause|plugins|cli|paused-rss|storage|isolation|shell [N] | all [--smoke]\n".utf8))
         exit(2)
     }
 } catch {

@@ -23,7 +23,7 @@ public struct APIError: HTTPResponseError, Sendable {
     public init(_ error: TaskHostError) {
         let status: HTTPResponse.Status =
             switch error {
-            case .taskNotFound, .typeLookup(.unknownType): .notFound
+            case .taskNotFound, .scheduleNotFound, .typeLookup(.unknownType): .notFound
             case .typeLookup(.typeUnavailable), .typeLookup(.typeTurnedOff), .illegalTransition, .busy: .conflict
             case .ambiguousID, .invalidParameters, .invalidOption: .badRequest
             case .storage(let storage) where storage.isNotWritable: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")

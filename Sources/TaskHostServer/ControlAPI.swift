@@ -30,6 +30,7 @@ public struct ControlAPI: Sendable {
         if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
         let v1 = router.group("v1")
         addTaskRoutes(to: v1)
+        addScheduleRoutes(to: v1)
         addStreamRoutes(to: v1)
         addHostRoutes(to: v1)
         return router

@@ -25,7 +25,7 @@ struct TaskhostCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, StartCommand.self, ListCommand.self, ShowCommand.self, LogsCommand.self, WaitCommand.self,
             PauseCommand.self, ResumeCommand.self, StopCommand.self, RestartCommand.self, RemoveCommand.self,
-            ExecCommand.self, TypesCommand.self, PluginsCommand.self, AuditCommand.self, PruneCommand.self, RunCommand.self, HealthCommand.self, WorkerCommand.self,
+            ExecCommand.self, ScheduleCommand.self, TypesCommand.self, PluginsCommand.self, AuditCommand.self, PruneCommand.self, RunCommand.self, HealthCommand.self, WorkerCommand.self,
         ]
     )
 }

@@ -1,6 +1,13 @@
 import Foundation
 import TaskKit
 
+/// A submit that passed every check, with its row built.
+struct PreparedSubmit {
+    let record: TaskRecord
+    let type: any BaseTask.Type
+    let settings: TaskTypeSettings
+}
+
 extension TaskManager {
     /// Validates and stores a new task, then schedules it; returns its id once the task is durable.
     /// With an idempotency key already used by a task that has not failed, returns that task's id.
@@ -13,10 +20,70 @@ extension TaskManager {
 
     /// Like `submit(type:parameters:options:actor:)`; `created` is false when an idempotency key matched an existing task.
     public func submit(_ request: SubmitRequest, actor: String = "api") throws(TaskHostError) -> (id: String, created: Bool) {
+        let now = Date()
+        let prepared = try prepare(request, now: now)
+        let typeName = prepared.record.type
+        // A task that can start at once is inserted already running: one commit, not two.
+        lock.lock()
+        guard state.acceptingWork else {
+            lock.unlock()
+            throw .shuttingDown
+        }
+        let startsAtOnce = prepared.record.idempotencyKey == nil && prepared.record.runAt == nil
+            && reserveSlotAtOnce(typeName, limit: prepared.settings.maxConcurrentRuns)
+        lock.unlock()
+        let inserted: (id: String, seq: Int64, existing: Bool)
+        do {
+            let start = startsAtOnce ? Self.attemptStartUpdate(prepared.record.id, attempt: 1, now: now.timeIntervalSince1970) : nil
+            inserted = try store.insert(prepared.record, actor: actor, then: start)
+        } catch {
+            if startsAtOnce { releaseReservedSlot(typeName) }
+            throw error
+        }
+        guard !inserted.existing else { return (inserted.id, false) }
+
+        lock.lock()
+        defer { lock.unlock() }
+        let task = register(prepared, seq: inserted.seq)
+        if startsAtOnce {
+            task.holdsSlot = true
+            task.attempt = 1
+            startThread(task, type: prepared.type, now: now.timeIntervalSince1970, startWrite: nil)
+            if !state.acceptingWork { state.requestStop(task, .shutdown) }
+            // Only a deadline needs the scheduler: nothing else about this task is left to decide.
+            if task.deadline != nil { lock.broadcast() }
+        } else {
+            state.enqueue(task, now: now.timeIntervalSince1970)
+            lock.broadcast()
+        }
+        return (inserted.id, true)
+    }
+
+    /// Stores validated tasks in one transaction (with the schedule advances of the firings that
+    /// made them), then queues them; returns each task's id and whether it is new.
+    func submit(prepared: [PreparedSubmit], advances: [ScheduleAdvance] = [], actor: String) throws(TaskHostError) -> [(id: String, created: Bool)] {
+        lock.lock()
+        let accepting = state.acceptingWork
+        lock.unlock()
+        guard accepting else { throw .shuttingDown }
+        let inserted = try store.insert(batch: prepared.map(\.record), actor: actor, firings: advances)
+        lock.lock()
+        defer { lock.unlock() }
+        let now = Date().timeIntervalSince1970
+        for (item, row) in zip(prepared, inserted) where !row.existing {
+            state.enqueue(register(item, seq: row.seq), now: now)
+        }
+        lock.broadcast()
+        return inserted.map { ($0.id, !$0.existing) }
+    }
+
+    /// Checks a submit (type, options, tags, parameters, isolation) and builds its row; nothing is stored.
+    func prepare(_ request: SubmitRequest, now: Date, source: TaskSource = .manual, schedule: (id: String, scheduledFor: Date)? = nil)
+        throws(TaskHostError) -> PreparedSubmit
+    {
         let typeName = request.type, input = request.parameters, options = request.options
         let type: any BaseTask.Type
         do { type = try registry.lookup(typeName) } catch { throw .typeLookup(error) }
-        let now = Date()
         try options.validate(now: now)
         let tagProblems = configuration.limits.tagProblems(options.tags)
         guard tagProblems.isEmpty else { throw .invalidOption("invalid options: " + tagProblems.joined(separator: "; ")) }
@@ -53,14 +120,6 @@ extension TaskManager {
             throw .invalidOption("memory and CPU limits apply to process isolation only; add isolation process (--isolation process)")
         }
         let runAt = options.runAt ?? options.delaySeconds.map { now.addingTimeInterval($0) }
-        // A task that can start at once is inserted already running: one commit, not two.
-        lock.lock()
-        guard state.acceptingWork else {
-            lock.unlock()
-            throw .shuttingDown
-        }
-        let startsAtOnce = options.idempotencyKey == nil && runAt == nil && reserveSlotAtOnce(typeName, limit: settings.maxConcurrentRuns)
-        lock.unlock()
         let record = TaskRecord(
             id: Self.newTaskID(), type: typeName, name: options.name, status: .pending, priority: options.priority,
             parameters: parameters, tags: options.tags, attempt: 0, maxRetries: options.maxRetries ?? settings.retries,
@@ -69,45 +128,28 @@ extension TaskManager {
             requeueOnInterrupt: options.requeueOnInterrupt ?? settings.requeueOnInterrupt,
             idempotencyKey: options.idempotencyKey, createdAt: now, updatedAt: now, runAt: runAt, startedAt: nil,
             finishedAt: nil, progress: nil, result: nil, error: nil, stopRequested: false, pauseRequested: false,
-            waitingReason: nil, isolation: isolation, memoryLimitBytes: options.memoryLimitBytes, cpuLimitSeconds: options.cpuLimitSeconds)
-        let inserted: (id: String, seq: Int64, existing: Bool)
-        do {
-            let start = startsAtOnce ? Self.attemptStartUpdate(record.id, attempt: 1, now: now.timeIntervalSince1970) : nil
-            inserted = try store.insert(record, actor: actor, then: start)
-        } catch {
-            if startsAtOnce { releaseReservedSlot(typeName) }
-            throw error
-        }
-        let id = inserted.id
-        guard !inserted.existing else { return (id, false) }
+            waitingReason: nil, isolation: isolation, memoryLimitBytes: options.memoryLimitBytes, cpuLimitSeconds: options.cpuLimitSeconds,
+            source: source, schedule: schedule?.id, scheduledFor: schedule?.scheduledFor)
+        return PreparedSubmit(record: record, type: type, settings: settings)
+    }
 
-        lock.lock()
-        defer { lock.unlock() }
+    /// The live task of a stored new row, published as pending. Called with `lock` held.
+    private func register(_ prepared: PreparedSubmit, seq: Int64) -> LiveTask {
+        let record = prepared.record
         let task = LiveTask(
-            id: id, type: typeName, seq: inserted.seq, status: .pending, priority: record.priority, attempt: 0,
-            runAt: runAt?.timeIntervalSince1970)
+            id: record.id, type: record.type, seq: seq, status: .pending, priority: record.priority, attempt: 0,
+            runAt: record.runAt?.timeIntervalSince1970)
         task.timeoutSeconds = record.timeoutSeconds
         task.maxRetries = record.maxRetries
         task.backoff = record.backoff
-        task.parameters = parameters
-        task.isolation = isolation
-        task.memoryLimitBytes = options.memoryLimitBytes
-        task.cpuLimitSeconds = options.cpuLimitSeconds
+        task.parameters = record.parameters
+        task.isolation = record.isolation
+        task.memoryLimitBytes = record.memoryLimitBytes
+        task.cpuLimitSeconds = record.cpuLimitSeconds
         task.requeueOnInterrupt = record.requeueOnInterrupt
-        state.live[id] = task
+        state.live[record.id] = task
         publishStatus(task)
-        if startsAtOnce {
-            task.holdsSlot = true
-            task.attempt = 1
-            startThread(task, type: type, now: now.timeIntervalSince1970, startWrite: nil)
-            if !state.acceptingWork { state.requestStop(task, .shutdown) }
-            // Only a deadline needs the scheduler: nothing else about this task is left to decide.
-            if task.deadline != nil { lock.broadcast() }
-        } else {
-            state.enqueue(task, now: now.timeIntervalSince1970)
-            lock.broadcast()
-        }
-        return (id, true)
+        return task
     }
 
     /// Takes a slot for a new task if it may start right now: a slot of its own and of its

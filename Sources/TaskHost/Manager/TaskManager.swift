@@ -28,6 +28,10 @@ public final class TaskManager: @unchecked Sendable {
     let unwrittenStatuses = Mutex<[String: TaskStatus]>([:])
     let controls = Mutex<[String: RunControl]>([:])
     private let pool = Mutex<WorkerPool?>(nil)
+    private let runner = Mutex<ScheduleRunner?>(nil)
+
+    /// Fires schedules (made by `start()`).
+    var scheduleRunner: ScheduleRunner? { runner.withLock { $0 } }
 
     /// The warm pool of worker processes, made on first use (two idle workers).
     func workerPool(_ executable: String) -> WorkerPool {
@@ -65,6 +69,12 @@ public final class TaskManager: @unchecked Sendable {
         schedulerStarted = true
         lock.unlock()
         registry.onChange { [weak self] in self?.pluginsChanged() }
+        let schedules = ScheduleRunner { [weak self] due, now in self?.fireSchedules(due, now: now) ?? [] }
+        events.observe { [weak schedules] event in
+            if case .status(let id, let status, _) = event, status.isTerminal { schedules?.taskEnded(id) }
+        }
+        runner.withLock { $0 = schedules }
+        schedules.start(try store.schedules())
         let thread = Thread { [self] in schedulerLoop() }
         thread.name = "taskhost-scheduler"
         thread.start()
@@ -81,6 +91,7 @@ public final class TaskManager: @unchecked Sendable {
     /// to pending and continue from their saved state on the next start), waits up to `grace`,
     /// records what is still running as interrupted, ends event streams and closes the store.
     public func shutdown(grace: Duration = .seconds(10)) {
+        scheduleRunner?.stop()
         lock.lock()
         guard state.acceptingWork else {
             lock.unlock()

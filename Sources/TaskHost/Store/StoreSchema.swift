@@ -116,6 +116,36 @@ enum StoreSchema {
         ALTER TABLE tasks ADD COLUMN exit_code INTEGER;
         ALTER TABLE tasks ADD COLUMN exit_signal INTEGER;
         """,
+        // 6: schedules. A firing's task carries (schedule_id, scheduled_for), unique: the task and
+        // the schedule's advance are written in one transaction, so a firing happens exactly once.
+        """
+        CREATE TABLE schedules (
+            id TEXT PRIMARY KEY,
+            name TEXT,
+            type TEXT NOT NULL,
+            parameters TEXT NOT NULL,
+            options TEXT NOT NULL,
+            timing TEXT NOT NULL,
+            catch_up TEXT NOT NULL,
+            max_catch_up INTEGER NOT NULL,
+            overlap TEXT NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0,
+            next_at REAL,
+            queued_for REAL,
+            last_fired_for REAL,
+            last_task_id TEXT,
+            fired INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            last_skip TEXT,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        ) WITHOUT ROWID;
+        ALTER TABLE tasks ADD COLUMN source TEXT NOT NULL DEFAULT 'manual';
+        ALTER TABLE tasks ADD COLUMN schedule_id TEXT;
+        ALTER TABLE tasks ADD COLUMN scheduled_for REAL;
+        CREATE UNIQUE INDEX tasks_by_firing ON tasks(schedule_id, scheduled_for) WHERE schedule_id IS NOT NULL;
+        CREATE INDEX tasks_by_schedule ON tasks(schedule_id, seq) WHERE schedule_id IS NOT NULL;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -6,6 +6,8 @@ public struct TaskFilter: Sendable, Equatable {
     public var type: String?
     /// Only tasks carrying all these tags.
     public var tags: [String: String]
+    /// Only tasks created by this schedule.
+    public var schedule: String? = nil
     /// At most this many.
     public var limit: Int
     /// Continue after this cursor (the `nextCursor` of the previous page).

@@ -7,11 +7,12 @@ enum TaskRowCodec {
         id, type, name, status, priority, parameters, tags, attempt, max_retries, retries_used, backoff_base,
         backoff_factor, backoff_cap, timeout, requeue_on_interrupt, idempotency_key, created_at, updated_at, run_at,
         started_at, finished_at, progress_completed, progress_total, progress_message, result, error_message,
-        error_type, error_attempt, stop_requested, pause_requested, waiting_reason, notice, isolation, memory_limit, cpu_limit, exit_code, exit_signal
+        error_type, error_attempt, stop_requested, pause_requested, waiting_reason, notice, isolation, memory_limit, cpu_limit, exit_code, exit_signal,
+        source, schedule_id, scheduled_for
         """
 
     /// The number of columns in `columns` (an extra column selected after them has this index).
-    static let columnCount: Int32 = 37
+    static let columnCount: Int32 = 40
 
     static func decode(_ row: SQLiteStatement) throws -> TaskRecord {
         let decoder = JSONDecoder()
@@ -52,18 +53,20 @@ enum TaskRowCodec {
             memoryLimitBytes: row.optionalInt64(33).map { Int(clamping: $0) },
             cpuLimitSeconds: row.optionalInt64(34).map { Int(clamping: $0) },
             exitCode: row.optionalInt64(35).map { Int(clamping: $0) },
-            signal: row.optionalInt64(36).map { Int(clamping: $0) })
+            signal: row.optionalInt64(36).map { Int(clamping: $0) },
+            source: TaskSource(rawValue: row.text(37)) ?? .manual, schedule: row.optionalText(38),
+            scheduledFor: row.optionalDouble(39).map(Date.init(timeIntervalSince1970:)))
     }
 
     /// The columns of a `TaskSummary`, in `decodeSummary`'s order.
     static let summaryColumns = """
         id, type, name, status, priority, tags, attempt, max_retries, retries_used, created_at, updated_at, run_at,
         started_at, finished_at, progress_completed, progress_total, progress_message, error_message, error_type,
-        error_attempt, stop_requested, pause_requested, waiting_reason
+        error_attempt, stop_requested, pause_requested, waiting_reason, source, schedule_id, scheduled_for
         """
 
     /// The number of columns in `summaryColumns`.
-    static let summaryColumnCount: Int32 = 23
+    static let summaryColumnCount: Int32 = 26
 
     static func decodeSummary(_ row: SQLiteStatement) -> TaskSummary {
         TaskSummary(
@@ -77,6 +80,8 @@ enum TaskRowCodec {
             finishedAt: row.optionalDouble(13).map(Date.init(timeIntervalSince1970:)),
             progress: row.optionalInt64(14).map { TaskProgress(completed: $0, total: row.optionalInt64(15), message: row.optionalText(16)) },
             error: row.optionalText(17).map { TaskFailure(message: $0, type: row.optionalText(18) ?? "Error", attempt: row.int(19)) },
-            stopRequested: row.int64(20) != 0, pauseRequested: row.int64(21) != 0, waitingReason: row.optionalText(22))
+            stopRequested: row.int64(20) != 0, pauseRequested: row.int64(21) != 0, waitingReason: row.optionalText(22),
+            source: TaskSource(rawValue: row.text(23)) ?? .manual, schedule: row.optionalText(24),
+            scheduledFor: row.optionalDouble(25).map(Date.init(timeIntervalSince1970:)))
     }
 }

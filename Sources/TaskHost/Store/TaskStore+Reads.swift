@@ -42,6 +42,10 @@ extension TaskStore {
             conditions.append("seq IN (SELECT seq FROM task_tags WHERE key = ? AND value = ?)")
             values += [.text(key), .text(value)]
         }
+        if let schedule = filter.schedule {
+            conditions.append("schedule_id = ?")
+            values.append(.text(schedule))
+        }
         if let cursor = filter.cursor {
             conditions.append("seq < ?")
             values.append(.integer(cursor))

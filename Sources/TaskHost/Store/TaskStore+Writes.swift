@@ -44,40 +44,57 @@ extension TaskStore {
     func insert(_ record: TaskRecord, actor: String, then follow: TaskUpdate? = nil) throws(TaskHostError) -> (id: String, seq: Int64, existing: Bool) {
         let outcome = LockedResult<(String, Int64, Bool)>()
         try write { connection in
-            if let key = record.idempotencyKey {
-                let found = try connection.query(
-                    "SELECT id, seq FROM tasks WHERE idempotency_key = ? AND status != 'failed' ORDER BY seq LIMIT 1", [.text(key)]
-                ) { ($0.text(0), $0.int64(1)) }
-                if let (id, seq) = found.first {
-                    outcome.set((id, seq, true))
-                    return
-                }
-            }
-            let now = record.createdAt.timeIntervalSince1970
-            try connection.run(
-                """
-                INSERT INTO tasks (id, type, name, status, priority, parameters, tags, max_retries, backoff_base,
-                    backoff_factor, backoff_cap, timeout, requeue_on_interrupt, idempotency_key, created_at, updated_at, run_at,
-                    isolation, memory_limit, cpu_limit)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                [
-                    .text(record.id), .text(record.type), .optional(record.name), .text(record.status.rawValue),
-                    .integer(Int64(record.priority)), .text(CompactJSON.object(record.parameters.values)),
-                    .text(CompactJSON.object(record.tags)), .integer(Int64(record.maxRetries)),
-                    .real(record.backoff.baseSeconds), .real(record.backoff.factor), .real(record.backoff.capSeconds),
-                    .optional(record.timeoutSeconds), .integer(record.requeueOnInterrupt ? 1 : 0),
-                    .optional(record.idempotencyKey), .real(now), .real(now),
-                    .optional(record.runAt?.timeIntervalSince1970), .text(record.isolation.rawValue),
-                    .optional(record.memoryLimitBytes.map(Int64.init)), .optional(record.cpuLimitSeconds.map(Int64.init)),
-                ])
-            let seq = sqlite3LastInsertRowID(connection)
-            try StoreAudit.insert(connection, action: "submit", taskID: record.id, actor: actor, detail: record.type, at: now)
-            try follow?.apply(to: connection, now: now)
-            outcome.set((record.id, seq, false))
+            outcome.set(try Self.insert(record, actor: actor, then: follow, into: connection))
         }
         guard let (id, seq, existing) = outcome.get() else { throw .invalidOption("submit did not complete") }
         return (id, seq, existing)
+    }
+
+    /// Inserts tasks in one transaction, all or none, with the schedule changes of the firings
+    /// that created them (exactly once: a firing's task and its schedule's advance commit together).
+    func insert(batch records: [TaskRecord], actor: String, firings: [ScheduleAdvance] = []) throws(TaskHostError) -> [(id: String, seq: Int64, existing: Bool)] {
+        let outcome = LockedResult<[(String, Int64, Bool)]>()
+        try write { connection in
+            var inserted: [(String, Int64, Bool)] = []
+            inserted.reserveCapacity(records.count)
+            for record in records { inserted.append(try Self.insert(record, actor: actor, then: nil, into: connection)) }
+            for firing in firings { try firing.apply(to: connection) }
+            outcome.set(inserted)
+        }
+        guard let inserted = outcome.get() else { throw .invalidOption("submit did not complete") }
+        return inserted.map { (id: $0.0, seq: $0.1, existing: $0.2) }
+    }
+
+    private static func insert(_ record: TaskRecord, actor: String, then follow: TaskUpdate?, into connection: SQLiteConnection) throws -> (String, Int64, Bool) {
+        if let key = record.idempotencyKey {
+            let found = try connection.query(
+                "SELECT id, seq FROM tasks WHERE idempotency_key = ? AND status != 'failed' ORDER BY seq LIMIT 1", [.text(key)]
+            ) { ($0.text(0), $0.int64(1)) }
+            if let (id, seq) = found.first { return (id, seq, true) }
+        }
+        let now = record.createdAt.timeIntervalSince1970
+        try connection.run(
+            """
+            INSERT INTO tasks (id, type, name, status, priority, parameters, tags, max_retries, backoff_base,
+                backoff_factor, backoff_cap, timeout, requeue_on_interrupt, idempotency_key, created_at, updated_at, run_at,
+                isolation, memory_limit, cpu_limit, source, schedule_id, scheduled_for)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(record.id), .text(record.type), .optional(record.name), .text(record.status.rawValue),
+                .integer(Int64(record.priority)), .text(CompactJSON.object(record.parameters.values)),
+                .text(CompactJSON.object(record.tags)), .integer(Int64(record.maxRetries)),
+                .real(record.backoff.baseSeconds), .real(record.backoff.factor), .real(record.backoff.capSeconds),
+                .optional(record.timeoutSeconds), .integer(record.requeueOnInterrupt ? 1 : 0),
+                .optional(record.idempotencyKey), .real(now), .real(now),
+                .optional(record.runAt?.timeIntervalSince1970), .text(record.isolation.rawValue),
+                .optional(record.memoryLimitBytes.map(Int64.init)), .optional(record.cpuLimitSeconds.map(Int64.init)),
+                .text(record.source.rawValue), .optional(record.schedule), .optional(record.scheduledFor?.timeIntervalSince1970),
+            ])
+        let seq = sqlite3LastInsertRowID(connection)
+        try StoreAudit.insert(connection, action: "submit", taskID: record.id, actor: actor, detail: record.type, at: now)
+        try follow?.apply(to: connection, now: now)
+        return (record.id, seq, false)
     }
 
     /// Queues an update; `wait()` on the ticket makes it durable, `onCommit` runs once it is.

@@ -6,11 +6,13 @@ public enum TaskEvent: Sendable, Equatable {
     case progress(taskID: String, progress: TaskProgress)
     /// A task was deleted.
     case deleted(taskID: String)
+    /// A schedule was added, changed, fired or removed (`change` says which).
+    case schedule(scheduleID: String, change: String)
 
-    /// The task the event is about.
+    /// The task the event is about (for a schedule event, the schedule).
     public var taskID: String {
         switch self {
-        case .status(let id, _, _), .progress(let id, _), .deleted(let id): id
+        case .status(let id, _, _), .progress(let id, _), .deleted(let id), .schedule(let id, _): id
         }
     }
 }

@@ -5,6 +5,8 @@ import TaskKit
 public enum TaskHostError: Error, Sendable, CustomStringConvertible {
     /// No task has this id (or id prefix).
     case taskNotFound(String)
+    /// No schedule has this id (or prefix).
+    case scheduleNotFound(String)
     /// The prefix matches several tasks (`total` of them; `matches` lists the first few).
     case ambiguousID(String, matches: [String], total: Int)
     /// The action is not allowed in the task's status.
@@ -32,6 +34,7 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
     public var code: String {
         switch self {
         case .taskNotFound: "task_not_found"
+        case .scheduleNotFound: "schedule_not_found"
         case .ambiguousID: "ambiguous_id"
         case .illegalTransition: "illegal_transition"
         case .invalidParameters: "invalid_parameters"
@@ -52,6 +55,8 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .taskNotFound(let id):
             "no task with id '\(id.clippedForMessage)'; `taskhost list` shows the ids"
+        case .scheduleNotFound(let id):
+            "no schedule with id '\(id.clippedForMessage)'; see `taskhost schedule list`"
         case .ambiguousID(let prefix, let matches, let total):
             "id prefix '\(prefix)' matches \(ByteCount.grouped(total)) tasks (\(matches.prefix(5).joined(separator: ", "))\(total > 5 ? ", and \(ByteCount.grouped(total - 5)) more" : "")); give more characters"
         case .illegalTransition(let id, let status, let action, let allowed):

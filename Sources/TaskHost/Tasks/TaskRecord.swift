@@ -69,9 +69,23 @@ public struct TaskRecord: Sendable, Codable, Equatable {
     public var exitCode: Int? = nil
     /// A shell task: the signal that killed its last command, if one did.
     public var signal: Int? = nil
+    /// "scheduled" for a schedule's firing, "manual" otherwise.
+    public var source: TaskSource = .manual
+    /// The schedule that created it, if one did.
+    public var schedule: String? = nil
+    /// The firing time it was created for (a schedule's task).
+    public var scheduledFor: Date? = nil
     /// While paused in a worker: "checkpoint" (it blocked at one, state saved) or "frozen" (stopped
     /// with SIGSTOP between checkpoints; after a host restart it resumes from its last saved state).
     public var pausedAt: String? = nil
+}
+
+/// Who created a task.
+public enum TaskSource: String, Sendable, Codable {
+    /// A submit (CLI, API, embedding program).
+    case manual
+    /// A schedule's firing.
+    case scheduled
 }
 
 /// A task's last reported progress.

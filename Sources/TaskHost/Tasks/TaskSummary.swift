@@ -41,4 +41,10 @@ public struct TaskSummary: Sendable, Codable, Equatable {
     public var pauseRequested: Bool
     /// Why a pending task is not running.
     public var waitingReason: String?
+    /// "scheduled" for a schedule's firing, "manual" otherwise.
+    public var source: TaskSource = .manual
+    /// The schedule that created it, if one did.
+    public var schedule: String? = nil
+    /// The firing time it was created for (a schedule's task).
+    public var scheduledFor: Date? = nil
 }

@@ -5,7 +5,7 @@ import TaskHost
 
 /// One live event as JSON: `GET /v1/events` sends these as Server-Sent Events.
 public struct EventPayload: Codable, Sendable, Equatable {
-    /// `status`, `progress` or `deleted`.
+    /// `status`, `progress`, `deleted` or `schedule` (then `taskID` is the schedule's id).
     public var kind: String
     /// The task.
     public var taskID: String
@@ -15,6 +15,8 @@ public struct EventPayload: Codable, Sendable, Equatable {
     public var attempt: Int?
     /// The progress (progress events).
     public var progress: TaskProgress?
+    /// What happened to the schedule (schedule events: added, paused, resumed, removed, fired, skipped).
+    public var change: String?
 
     /// The payload of a manager event.
     public init(_ event: TaskEvent) {
@@ -29,6 +31,9 @@ public struct EventPayload: Codable, Sendable, Equatable {
             self.progress = progress
         case .deleted:
             kind = "deleted"
+        case .schedule(_, let change):
+            kind = "schedule"
+            self.change = change
         }
     }
 }

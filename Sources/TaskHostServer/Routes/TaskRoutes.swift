@@ -5,8 +5,12 @@ import TaskHost
 extension ControlAPI {
     func addTaskRoutes(to group: RouterGroup<BasicRequestContext>) {
         group.get("tasks") { request, _ in
-            let filter = try taskFilter(from: request)
-            let page = try await blocking { try manager.store.list(filter) }
+            let asked = try taskFilter(from: request)
+            let page = try await blocking {
+                var filter = asked
+                if let schedule = filter.schedule { filter.schedule = try manager.schedule(schedule).id }
+                return try manager.store.list(filter)
+            }
             return try JSONResponse.make(page)
         }
         group.post("tasks") { request, _ in
@@ -62,7 +66,7 @@ extension ControlAPI {
         }
     }
 
-    /// `?status=running&status=paused&type=sleep&tag=k=v&limit=50&cursor=123`.
+    /// `?status=running&status=paused&type=sleep&tag=k=v&schedule=ID&limit=50&cursor=123`.
     private func taskFilter(from request: Request) throws -> TaskFilter {
         let query = request.uri.queryParameters
         var filter = TaskFilter()
@@ -74,6 +78,7 @@ extension ControlAPI {
             filter.statuses.append(status)
         }
         filter.type = query.get("type")
+        filter.schedule = query.get("schedule")
         for tag in query.getAll("tag") {
             guard let equals = tag.firstIndex(of: "=") else {
                 throw APIError(.badRequest, code: "invalid_option", message: "tag filter '\(tag)' must be key=value")

@@ -38,8 +38,11 @@ enum TaskReader {
             if let type = filter.type { query.append("type=\(queryValue(type))") }
             query += filter.tags.map { "tag=\(queryValue("\($0.key)=\($0.value)"))" }
             if let cursor = filter.cursor { query.append("cursor=\(cursor)") }
+            if let schedule = filter.schedule { query.append("schedule=\(queryValue(schedule))") }
             return try await client.call(.GET, "/v1/tasks?" + query.joined(separator: "&"), as: TaskPage.self)
         case .offline(let store):
+            var filter = filter
+            if let schedule = filter.schedule { filter.schedule = try store.schedule(schedule).id }
             return try store.list(filter)
         }
     }

@@ -12,6 +12,7 @@ struct ListCommand: AsyncParsableCommand {
               taskhost list
               taskhost list --status running,paused --type hash-tree
               taskhost list --tag project=demo --json
+              taskhost list --schedule 3fa9                 # the tasks a schedule started
               taskhost list --watch
             """
     )
@@ -24,6 +25,9 @@ struct ListCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Only tasks with this tag, key=value (repeatable).")
     var tag: [String] = []
+
+    @Option(name: .long, help: "Only tasks started by this schedule (id or prefix).")
+    var schedule: String?
 
     @Option(name: .long, help: "At most this many tasks.")
     var limit = 50
@@ -38,6 +42,7 @@ struct ListCommand: AsyncParsableCommand {
 
     func run() async throws {
         var filter = TaskFilter(type: type, tags: try KeyValue.parse(tag, what: "--tag"), limit: limit)
+        filter.schedule = schedule
         for name in status.flatMap({ $0.split(separator: ",") }) {
             guard let value = TaskStatus(rawValue: String(name)) else {
                 throw CLIError.usage("unknown status '\(name)'; use \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -3,7 +3,7 @@ import TaskHost
 import Testing
 
 /// One expected run of firings: an expression in a zone, the instant to start after, and the UTC results.
-struct FiringCase: Sendable, CustomTestStringConvertible {
+struct CronFiringCase: Sendable, CustomTestStringConvertible {
     let expression: String
     let zone: String
     let after: String
@@ -12,7 +12,7 @@ struct FiringCase: Sendable, CustomTestStringConvertible {
 }
 
 /// An input that must be refused, and the message it must produce (exactly, or as a prefix).
-struct RefusalCase: Sendable, CustomTestStringConvertible {
+struct CronRefusalCase: Sendable, CustomTestStringConvertible {
     let input: String
     let message: String
     var exact = true
@@ -20,11 +20,11 @@ struct RefusalCase: Sendable, CustomTestStringConvertible {
 }
 
 /// ISO-8601 UTC text ↔ Date, so expectations read like the requirements and failures print readably.
-func instant(_ text: String) throws -> Date { try Date(text, strategy: .iso8601) }
-func iso(_ date: Date) -> String { date.formatted(.iso8601) }
+private func instant(_ text: String) throws -> Date { try Date(text, strategy: .iso8601) }
+private func iso(_ date: Date) -> String { date.formatted(.iso8601) }
 
 /// The firings as ISO strings; an unknown zone or a bad expression fails the test.
-func firingTexts(_ expression: String, zone: String, after: String, count: Int) throws -> [String] {
+private func firingTexts(_ expression: String, zone: String, after: String, count: Int) throws -> [String] {
     let cron = try CronExpression(expression)
     return cron.firings(after: try instant(after), in: try CronExpression.zone(zone), count: count).map(iso)
 }
@@ -33,98 +33,98 @@ func firingTexts(_ expression: String, zone: String, after: String, count: Int) 
 struct CronTests {
     // MARK: Firing tables
 
-    static let daylightSavingCases: [FiringCase] = [
+    static let daylightSavingCases: [CronFiringCase] = [
         // Berlin spring-forward (2026-03-29 02:00 CET → 03:00 CEST): 02:30 does not exist, fires at the gap's end.
-        FiringCase(expression: "30 2 * * *", zone: "Europe/Berlin", after: "2026-03-28T00:00:00Z",
+        CronFiringCase(expression: "30 2 * * *", zone: "Europe/Berlin", after: "2026-03-28T00:00:00Z",
                    expected: ["2026-03-28T01:30:00Z", "2026-03-29T01:00:00Z", "2026-03-30T00:30:00Z"]),
         // Berlin fall-back (2026-10-25 03:00 CEST → 02:00 CET): 02:30 happens twice, fires at the first only.
-        FiringCase(expression: "30 2 * * *", zone: "Europe/Berlin", after: "2026-10-24T00:00:00Z",
+        CronFiringCase(expression: "30 2 * * *", zone: "Europe/Berlin", after: "2026-10-24T00:00:00Z",
                    expected: ["2026-10-24T00:30:00Z", "2026-10-25T00:30:00Z", "2026-10-26T01:30:00Z"]),
         // Hourly across spring-forward: local 02:00 does not exist and maps onto 03:00 — one firing, no duplicate.
-        FiringCase(expression: "0 * * * *", zone: "Europe/Berlin", after: "2026-03-28T22:30:00Z",
+        CronFiringCase(expression: "0 * * * *", zone: "Europe/Berlin", after: "2026-03-28T22:30:00Z",
                    expected: ["2026-03-28T23:00:00Z", "2026-03-29T00:00:00Z", "2026-03-29T01:00:00Z",
                               "2026-03-29T02:00:00Z", "2026-03-29T03:00:00Z"]),
         // Hourly across fall-back: 02:00 CEST fires, the repeated 02:00 CET (01:00Z) does not, then 03:00 CET.
-        FiringCase(expression: "0 * * * *", zone: "Europe/Berlin", after: "2026-10-24T22:30:00Z",
+        CronFiringCase(expression: "0 * * * *", zone: "Europe/Berlin", after: "2026-10-24T22:30:00Z",
                    expected: ["2026-10-24T23:00:00Z", "2026-10-25T00:00:00Z", "2026-10-25T02:00:00Z",
                               "2026-10-25T03:00:00Z", "2026-10-25T04:00:00Z"]),
         // New York spring-forward (2026-03-08 02:00 EST → 03:00 EDT = 07:00Z).
-        FiringCase(expression: "30 2 * * *", zone: "America/New_York", after: "2026-03-07T00:00:00Z",
+        CronFiringCase(expression: "30 2 * * *", zone: "America/New_York", after: "2026-03-07T00:00:00Z",
                    expected: ["2026-03-07T07:30:00Z", "2026-03-08T07:00:00Z", "2026-03-09T06:30:00Z"]),
-        FiringCase(expression: "0 1 * * *", zone: "America/New_York", after: "2026-03-07T00:00:00Z",
+        CronFiringCase(expression: "0 1 * * *", zone: "America/New_York", after: "2026-03-07T00:00:00Z",
                    expected: ["2026-03-07T06:00:00Z", "2026-03-08T06:00:00Z", "2026-03-09T05:00:00Z"]),
         // New York fall-back (2026-11-01 02:00 EDT → 01:00 EST): 01:00 repeats and fires at 05:00Z only.
-        FiringCase(expression: "0 1 * * *", zone: "America/New_York", after: "2026-10-31T00:00:00Z",
+        CronFiringCase(expression: "0 1 * * *", zone: "America/New_York", after: "2026-10-31T00:00:00Z",
                    expected: ["2026-10-31T05:00:00Z", "2026-11-01T05:00:00Z", "2026-11-02T06:00:00Z"]),
-        FiringCase(expression: "30 2 * * *", zone: "America/New_York", after: "2026-10-31T00:00:00Z",
+        CronFiringCase(expression: "30 2 * * *", zone: "America/New_York", after: "2026-10-31T00:00:00Z",
                    expected: ["2026-10-31T06:30:00Z", "2026-11-01T07:30:00Z", "2026-11-02T07:30:00Z"]),
     ]
 
-    static let utcCases: [FiringCase] = [
-        FiringCase(expression: "*/15 * * * *", zone: "UTC", after: "2026-01-01T00:00:00Z",
+    static let utcCases: [CronFiringCase] = [
+        CronFiringCase(expression: "*/15 * * * *", zone: "UTC", after: "2026-01-01T00:00:00Z",
                    expected: ["2026-01-01T00:15:00Z", "2026-01-01T00:30:00Z", "2026-01-01T00:45:00Z", "2026-01-01T01:00:00Z"]),
         // 2026-01-02 is a Friday: after its 09:00 the next weekday is Monday the 5th.
-        FiringCase(expression: "0 9 * * MON-FRI", zone: "UTC", after: "2026-01-02T10:00:00Z",
+        CronFiringCase(expression: "0 9 * * MON-FRI", zone: "UTC", after: "2026-01-02T10:00:00Z",
                    expected: ["2026-01-05T09:00:00Z", "2026-01-06T09:00:00Z", "2026-01-07T09:00:00Z",
                               "2026-01-08T09:00:00Z", "2026-01-09T09:00:00Z", "2026-01-12T09:00:00Z"]),
-        FiringCase(expression: "0 0 1 * *", zone: "UTC", after: "2026-01-15T00:00:00Z",
+        CronFiringCase(expression: "0 0 1 * *", zone: "UTC", after: "2026-01-15T00:00:00Z",
                    expected: ["2026-02-01T00:00:00Z", "2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z"]),
         // 2026-01-01 is a Thursday; @weekly is Sunday midnight.
-        FiringCase(expression: "@weekly", zone: "UTC", after: "2026-01-01T00:00:00Z",
+        CronFiringCase(expression: "@weekly", zone: "UTC", after: "2026-01-01T00:00:00Z",
                    expected: ["2026-01-04T00:00:00Z", "2026-01-11T00:00:00Z"]),
-        FiringCase(expression: "@yearly", zone: "UTC", after: "2026-01-01T00:00:00Z",
+        CronFiringCase(expression: "@yearly", zone: "UTC", after: "2026-01-01T00:00:00Z",
                    expected: ["2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z"]),
-        FiringCase(expression: "@hourly", zone: "UTC", after: "2026-01-01T00:59:59Z",
+        CronFiringCase(expression: "@hourly", zone: "UTC", after: "2026-01-01T00:59:59Z",
                    expected: ["2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z"]),
-        FiringCase(expression: "@daily", zone: "UTC", after: "2026-01-01T00:00:00Z",
+        CronFiringCase(expression: "@daily", zone: "UTC", after: "2026-01-01T00:00:00Z",
                    expected: ["2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"]),
-        FiringCase(expression: "*/10 * * * * *", zone: "UTC", after: "2026-01-01T00:00:05Z",
+        CronFiringCase(expression: "*/10 * * * * *", zone: "UTC", after: "2026-01-01T00:00:05Z",
                    expected: ["2026-01-01T00:00:10Z", "2026-01-01T00:00:20Z", "2026-01-01T00:00:30Z",
                               "2026-01-01T00:00:40Z", "2026-01-01T00:00:50Z", "2026-01-01T00:01:00Z"]),
-        FiringCase(expression: "0 0 29 2 *", zone: "UTC", after: "2026-03-01T00:00:00Z",
+        CronFiringCase(expression: "0 0 29 2 *", zone: "UTC", after: "2026-03-01T00:00:00Z",
                    expected: ["2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z"]),
         // Both day fields restricted → OR: every Friday of April 2026 plus Monday the 13th.
-        FiringCase(expression: "0 0 13 * FRI", zone: "UTC", after: "2026-04-01T00:00:00Z",
+        CronFiringCase(expression: "0 0 13 * FRI", zone: "UTC", after: "2026-04-01T00:00:00Z",
                    expected: ["2026-04-03T00:00:00Z", "2026-04-10T00:00:00Z", "2026-04-13T00:00:00Z",
                               "2026-04-17T00:00:00Z", "2026-04-24T00:00:00Z", "2026-05-01T00:00:00Z"]),
         // Day-of-month starts with `*` → AND: odd days that are also Fridays.
-        FiringCase(expression: "0 0 */2 * FRI", zone: "UTC", after: "2026-04-01T00:00:00Z",
+        CronFiringCase(expression: "0 0 */2 * FRI", zone: "UTC", after: "2026-04-01T00:00:00Z",
                    expected: ["2026-04-03T00:00:00Z", "2026-04-17T00:00:00Z", "2026-05-01T00:00:00Z"]),
-        FiringCase(expression: "0 0 * * 7", zone: "UTC", after: "2026-01-01T00:00:00Z",
+        CronFiringCase(expression: "0 0 * * 7", zone: "UTC", after: "2026-01-01T00:00:00Z",
                    expected: ["2026-01-04T00:00:00Z", "2026-01-11T00:00:00Z"]),
-        FiringCase(expression: "0 0 * * 0", zone: "UTC", after: "2026-01-01T00:00:00Z",
+        CronFiringCase(expression: "0 0 * * 0", zone: "UTC", after: "2026-01-01T00:00:00Z",
                    expected: ["2026-01-04T00:00:00Z", "2026-01-11T00:00:00Z"]),
-        FiringCase(expression: "0 0 * * fri-SUN", zone: "UTC", after: "2026-01-01T00:00:00Z",
+        CronFiringCase(expression: "0 0 * * fri-SUN", zone: "UTC", after: "2026-01-01T00:00:00Z",
                    expected: ["2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z", "2026-01-04T00:00:00Z", "2026-01-09T00:00:00Z"]),
-        FiringCase(expression: "0 12 1 jan,Jul *", zone: "UTC", after: "2026-01-01T12:00:00Z",
+        CronFiringCase(expression: "0 12 1 jan,Jul *", zone: "UTC", after: "2026-01-01T12:00:00Z",
                    expected: ["2026-07-01T12:00:00Z", "2027-01-01T12:00:00Z"]),
-        FiringCase(expression: "5/20 * * * *", zone: "UTC", after: "2026-01-01T00:00:00Z",
+        CronFiringCase(expression: "5/20 * * * *", zone: "UTC", after: "2026-01-01T00:00:00Z",
                    expected: ["2026-01-01T00:05:00Z", "2026-01-01T00:25:00Z", "2026-01-01T00:45:00Z", "2026-01-01T01:05:00Z"]),
-        FiringCase(expression: "0 8-18/5 * * *", zone: "UTC", after: "2026-01-01T00:00:00Z",
+        CronFiringCase(expression: "0 8-18/5 * * *", zone: "UTC", after: "2026-01-01T00:00:00Z",
                    expected: ["2026-01-01T08:00:00Z", "2026-01-01T13:00:00Z", "2026-01-01T18:00:00Z", "2026-01-02T08:00:00Z"]),
-        FiringCase(expression: "0,30 1-2,*/12 ? * *", zone: "UTC", after: "2026-01-01T00:00:00Z",
+        CronFiringCase(expression: "0,30 1-2,*/12 ? * *", zone: "UTC", after: "2026-01-01T00:00:00Z",
                    expected: ["2026-01-01T00:30:00Z", "2026-01-01T01:00:00Z", "2026-01-01T01:30:00Z", "2026-01-01T02:00:00Z",
                               "2026-01-01T02:30:00Z", "2026-01-01T12:00:00Z"]),
-        FiringCase(expression: "  0\t0   1  1 *  ", zone: "UTC", after: "2026-06-01T00:00:00Z",
+        CronFiringCase(expression: "  0\t0   1  1 *  ", zone: "UTC", after: "2026-06-01T00:00:00Z",
                    expected: ["2027-01-01T00:00:00Z"]),
         // Strictly after: a firing exactly at `after` is not returned, one just before it is the next.
-        FiringCase(expression: "0 0 * * *", zone: "UTC", after: "2026-01-01T00:00:00Z",
+        CronFiringCase(expression: "0 0 * * *", zone: "UTC", after: "2026-01-01T00:00:00Z",
                    expected: ["2026-01-02T00:00:00Z"]),
-        FiringCase(expression: "0 0 * * *", zone: "UTC", after: "2025-12-31T23:59:59Z",
+        CronFiringCase(expression: "0 0 * * *", zone: "UTC", after: "2025-12-31T23:59:59Z",
                    expected: ["2026-01-01T00:00:00Z"]),
         // A fixed-offset zone shifts every firing by its offset.
-        FiringCase(expression: "0 9 * * *", zone: "Asia/Kolkata", after: "2026-01-01T00:00:00Z",
+        CronFiringCase(expression: "0 9 * * *", zone: "Asia/Kolkata", after: "2026-01-01T00:00:00Z",
                    expected: ["2026-01-01T03:30:00Z", "2026-01-02T03:30:00Z"]),
     ]
 
     @Test("firings across DST changes", arguments: daylightSavingCases)
-    func daylightSaving(_ testCase: FiringCase) throws {
+    func daylightSaving(_ testCase: CronFiringCase) throws {
         let actual = try firingTexts(testCase.expression, zone: testCase.zone, after: testCase.after, count: testCase.expected.count)
         #expect(actual == testCase.expected)
     }
 
     @Test("firings in UTC and fixed-offset zones", arguments: utcCases)
-    func utc(_ testCase: FiringCase) throws {
+    func utc(_ testCase: CronFiringCase) throws {
         let actual = try firingTexts(testCase.expression, zone: testCase.zone, after: testCase.after, count: testCase.expected.count)
         #expect(actual == testCase.expected)
     }
@@ -179,44 +179,44 @@ struct CronTests {
 
     // MARK: Refusals
 
-    static let refusalCases: [RefusalCase] = [
-        RefusalCase(input: "61 * * * *", message: "minute 61 is out of range 0-59"),
-        RefusalCase(input: "0 5-2 * * *", message: "hour range 5-2 is reversed"),
-        RefusalCase(input: "0 0 * * xyz", message: "day-of-week 'xyz' is neither a number nor a name (SUN-SAT)"),
-        RefusalCase(input: "0 0 * foo *", message: "month 'foo' is neither a number nor a name (JAN-DEC)"),
-        RefusalCase(input: "*/0 * * * *", message: "step 0 in minute '*/0' must be at least 1"),
-        RefusalCase(input: "*/61 * * * *", message: "step 61 in minute '*/61' is out of range 1-60"),
-        RefusalCase(input: "a b c", message: "expected 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading seconds field, got 3: 'a b c'"),
-        RefusalCase(input: "1 2 3 4 5 6 7", message: "expected 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading seconds field, got 7: '1 2 3 4 5 6 7'"),
-        RefusalCase(input: "@fortnightly", message: "unknown macro '@fortnightly'; use @yearly, @annually, @monthly, @weekly, @daily, @midnight or @hourly"),
-        RefusalCase(input: "@daily 5", message: "unknown macro '@daily 5'", exact: false),
-        RefusalCase(input: "", message: "empty cron expression", exact: false),
-        RefusalCase(input: " \t\n ", message: "empty cron expression", exact: false),
-        RefusalCase(input: "1x * * * *", message: "minute '1x' is not a number"),
-        RefusalCase(input: "0 0 30 2 *", message: "never fires: day-of-month 30 does not occur in February"),
-        RefusalCase(input: "0 0 31 4 *", message: "never fires: day-of-month 31 does not occur in April"),
-        RefusalCase(input: "0 0 31 4,6,SEP *", message: "never fires: day-of-month 31 does not occur in April, June or September"),
-        RefusalCase(input: "0 0 30-31 2 *", message: "never fires: no date matches day-of-month '30-31' and month '2'"),
-        RefusalCase(input: "0 0 30 2 ?", message: "never fires: day-of-month 30 does not occur in February"),
-        RefusalCase(input: "? * * * *", message: "'?' is only allowed in day-of-month and day-of-week, not in minute"),
-        RefusalCase(input: "60 * * * * *", message: "second 60 is out of range 0-59"),
-        RefusalCase(input: "0 24 * * *", message: "hour 24 is out of range 0-23"),
-        RefusalCase(input: "0 0 0 * *", message: "day-of-month 0 is out of range 1-31"),
-        RefusalCase(input: "0 0 * 13 *", message: "month 13 is out of range 1-12"),
-        RefusalCase(input: "0 0 * * 8", message: "day-of-week 8 is out of range 0-7"),
-        RefusalCase(input: "99999999999999999999 * * * *", message: "minute 99999999999999999999 is out of range 0-59"),
-        RefusalCase(input: "*/99999999999999999999 * * * *", message: "step 99999999999999999999 in minute '*/99999999999999999999' is out of range 1-60"),
-        RefusalCase(input: "1-2-3 * * * *", message: "minute '1-2-3' is not a valid range; write a-b"),
-        RefusalCase(input: ",,, * * * *", message: "minute ',,,' has an empty list item"),
-        RefusalCase(input: "-5 * * * *", message: "minute '-5' is missing a value"),
-        RefusalCase(input: "1/2/3 * * * *", message: "minute '1/2/3' has more than one '/'"),
-        RefusalCase(input: "1/ * * * *", message: "minute '1/' is missing its step after '/'"),
-        RefusalCase(input: "*/x * * * *", message: "step 'x' in minute '*/x' is not a number"),
-        RefusalCase(input: "٣ * * * *", message: "minute '٣' is not a number"),
+    static let refusalCases: [CronRefusalCase] = [
+        CronRefusalCase(input: "61 * * * *", message: "minute 61 is out of range 0-59"),
+        CronRefusalCase(input: "0 5-2 * * *", message: "hour range 5-2 is reversed"),
+        CronRefusalCase(input: "0 0 * * xyz", message: "day-of-week 'xyz' is neither a number nor a name (SUN-SAT)"),
+        CronRefusalCase(input: "0 0 * foo *", message: "month 'foo' is neither a number nor a name (JAN-DEC)"),
+        CronRefusalCase(input: "*/0 * * * *", message: "step 0 in minute '*/0' must be at least 1"),
+        CronRefusalCase(input: "*/61 * * * *", message: "step 61 in minute '*/61' is out of range 1-60"),
+        CronRefusalCase(input: "a b c", message: "expected 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading seconds field, got 3: 'a b c'"),
+        CronRefusalCase(input: "1 2 3 4 5 6 7", message: "expected 5 fields (minute hour day-of-month month day-of-week) or 6 with a leading seconds field, got 7: '1 2 3 4 5 6 7'"),
+        CronRefusalCase(input: "@fortnightly", message: "unknown macro '@fortnightly'; use @yearly, @annually, @monthly, @weekly, @daily, @midnight or @hourly"),
+        CronRefusalCase(input: "@daily 5", message: "unknown macro '@daily 5'", exact: false),
+        CronRefusalCase(input: "", message: "empty cron expression", exact: false),
+        CronRefusalCase(input: " \t\n ", message: "empty cron expression", exact: false),
+        CronRefusalCase(input: "1x * * * *", message: "minute '1x' is not a number"),
+        CronRefusalCase(input: "0 0 30 2 *", message: "never fires: day-of-month 30 does not occur in February"),
+        CronRefusalCase(input: "0 0 31 4 *", message: "never fires: day-of-month 31 does not occur in April"),
+        CronRefusalCase(input: "0 0 31 4,6,SEP *", message: "never fires: day-of-month 31 does not occur in April, June or September"),
+        CronRefusalCase(input: "0 0 30-31 2 *", message: "never fires: no date matches day-of-month '30-31' and month '2'"),
+        CronRefusalCase(input: "0 0 30 2 ?", message: "never fires: day-of-month 30 does not occur in February"),
+        CronRefusalCase(input: "? * * * *", message: "'?' is only allowed in day-of-month and day-of-week, not in minute"),
+        CronRefusalCase(input: "60 * * * * *", message: "second 60 is out of range 0-59"),
+        CronRefusalCase(input: "0 24 * * *", message: "hour 24 is out of range 0-23"),
+        CronRefusalCase(input: "0 0 0 * *", message: "day-of-month 0 is out of range 1-31"),
+        CronRefusalCase(input: "0 0 * 13 *", message: "month 13 is out of range 1-12"),
+        CronRefusalCase(input: "0 0 * * 8", message: "day-of-week 8 is out of range 0-7"),
+        CronRefusalCase(input: "99999999999999999999 * * * *", message: "minute 99999999999999999999 is out of range 0-59"),
+        CronRefusalCase(input: "*/99999999999999999999 * * * *", message: "step 99999999999999999999 in minute '*/99999999999999999999' is out of range 1-60"),
+        CronRefusalCase(input: "1-2-3 * * * *", message: "minute '1-2-3' is not a valid range; write a-b"),
+        CronRefusalCase(input: ",,, * * * *", message: "minute ',,,' has an empty list item"),
+        CronRefusalCase(input: "-5 * * * *", message: "minute '-5' is missing a value"),
+        CronRefusalCase(input: "1/2/3 * * * *", message: "minute '1/2/3' has more than one '/'"),
+        CronRefusalCase(input: "1/ * * * *", message: "minute '1/' is missing its step after '/'"),
+        CronRefusalCase(input: "*/x * * * *", message: "step 'x' in minute '*/x' is not a number"),
+        CronRefusalCase(input: "٣ * * * *", message: "minute '٣' is not a number"),
     ]
 
     @Test("refusals name the field and the problem", arguments: refusalCases)
-    func refusal(_ testCase: RefusalCase) {
+    func refusal(_ testCase: CronRefusalCase) {
         let error = #expect(throws: CronError.self) { _ = try CronExpression(testCase.input) }
         let message = error?.message ?? ""
         if testCase.exact {

@@ -1,0 +1,193 @@
+import Foundation
+import TaskKit
+
+extension TaskManager {
+    /// Adds a schedule after checking it as a submit would (type, parameters, options), so a bad
+    /// one is refused now, not at its first firing.
+    public func addSchedule(_ request: ScheduleRequest, actor: String = "api") throws(TaskHostError) -> ScheduleRecord {
+        let now = Date()
+        let options = request.options
+        guard options.delaySeconds == nil, options.runAt == nil, options.idempotencyKey == nil else {
+            throw .invalidOption("a schedule's tasks start when it fires; leave out delay, at and the idempotency key")
+        }
+        let timing = try request.timing(now: now)
+        let prepared = try prepare(SubmitRequest(type: request.type, parameters: request.parameters, options: options), now: now)
+        let maxCatchUp = request.maxCatchUp ?? 100
+        guard (1...10_000).contains(maxCatchUp) else { throw .invalidOption("max catch-up \(maxCatchUp) is out of range 1-10000") }
+        guard let next = timing.nextFiring(after: now) else { throw .invalidOption("this schedule never fires") }
+        let schedule = ScheduleRecord(
+            id: Self.newTaskID(), name: request.name, type: request.type, parameters: prepared.record.parameters, options: options,
+            timing: timing, catchUp: request.catchUp ?? .latest, maxCatchUp: maxCatchUp, overlap: request.overlap ?? .skip, paused: false,
+            nextAt: next, queuedFor: nil, lastFiredFor: nil, lastTaskID: nil, fired: 0, skipped: 0, lastSkip: nil, createdAt: now,
+            updatedAt: now)
+        try store.insertSchedule(schedule, actor: actor)
+        scheduleRunner?.update(schedule)
+        events.publish(.schedule(scheduleID: schedule.id, change: "added"))
+        return schedule
+    }
+
+    /// Every schedule, oldest first.
+    public func schedules() throws(TaskHostError) -> [ScheduleRecord] { try store.schedules() }
+
+    /// One schedule by id or unique prefix.
+    public func schedule(_ prefix: String) throws(TaskHostError) -> ScheduleRecord { try store.schedule(prefix) }
+
+    /// Stops a schedule from firing until resumed.
+    public func pauseSchedule(_ prefix: String, actor: String = "api") throws(TaskHostError) -> ScheduleRecord {
+        var schedule = try store.schedule(prefix)
+        try store.setSchedulePaused(schedule.id, paused: true, nextAt: schedule.nextAt, actor: actor)
+        schedule.paused = true
+        schedule.queuedFor = nil
+        scheduleRunner?.update(schedule)
+        events.publish(.schedule(scheduleID: schedule.id, change: "paused"))
+        return schedule
+    }
+
+    /// Lets a paused schedule fire again, from its next firing after now (what fell in the pause does not run).
+    public func resumeSchedule(_ prefix: String, actor: String = "api") throws(TaskHostError) -> ScheduleRecord {
+        var schedule = try store.schedule(prefix)
+        let next = schedule.timing.nextFiring(after: Date())
+        try store.setSchedulePaused(schedule.id, paused: false, nextAt: next, actor: actor)
+        schedule.paused = false
+        schedule.nextAt = next
+        schedule.queuedFor = nil
+        scheduleRunner?.update(schedule)
+        events.publish(.schedule(scheduleID: schedule.id, change: "resumed"))
+        return schedule
+    }
+
+    /// Removes a schedule; the tasks it started stay.
+    public func removeSchedule(_ prefix: String, actor: String = "api") throws(TaskHostError) -> ScheduleRecord {
+        let schedule = try store.schedule(prefix)
+        try store.deleteSchedule(schedule.id, actor: actor)
+        scheduleRunner?.remove(schedule.id)
+        events.publish(.schedule(scheduleID: schedule.id, change: "removed"))
+        return schedule
+    }
+
+    /// The schedule's next `count` firings (from now for a paused one: where a resume would go on).
+    public func nextFirings(_ prefix: String, count: Int) throws(TaskHostError) -> [Date] {
+        let schedule = try store.schedule(prefix)
+        let now = Date()
+        var times: [Date] = []
+        var cursor = schedule.paused ? schedule.timing.nextFiring(after: now) : (schedule.nextAt ?? nil)
+        while let time = cursor, times.count < max(1, min(count, 10_000)) {
+            times.append(time)
+            cursor = schedule.timing.nextFiring(after: time)
+        }
+        return times
+    }
+
+    /// Fires `due` schedules at `now`: every task they start and every advance in one transaction.
+    /// Returns the schedules as they are now; one missing was not written and is tried again.
+    func fireSchedules(_ due: [ScheduleRecord], now: Date) -> [ScheduleRecord] {
+        var plans = due.map { firing(of: $0, now: now) }
+        do {
+            try commit(plans)
+        } catch {
+            // One bad firing must not hold back the others: each alone, and what still fails waits.
+            guard plans.count > 1 else {
+                logger.error("a schedule's firing could not be written; retrying in a second", metadata: ["schedule": "\(due[0].id)", "error": "\(error)"])
+                return []
+            }
+            plans = plans.filter { plan in
+                do {
+                    try commit([plan])
+                    return true
+                } catch {
+                    logger.error("a schedule's firing could not be written; retrying in a second", metadata: ["schedule": "\(plan.schedule.id)", "error": "\(error)"])
+                    return false
+                }
+            }
+            return plans.map(\.schedule)
+        }
+        return plans.map(\.schedule)
+    }
+
+    /// One schedule's firing: its tasks (prepared), its row change, and the schedule after it.
+    private struct Firing {
+        var schedule: ScheduleRecord
+        var tasks: [PreparedSubmit]
+        var advance: ScheduleAdvance
+        var change: String
+    }
+
+    private func firing(of original: ScheduleRecord, now: Date) -> Firing {
+        var schedule = original
+        var times: [Date] = []
+        var skipped = 0
+        var reason: String?
+        var next = schedule.nextAt
+        if let due = schedule.nextAt, due <= now {
+            let plan = FiringPlan.make(timing: schedule.timing, due: due, now: now, catchUp: schedule.catchUp, maxCatchUp: schedule.maxCatchUp)
+            times = plan.fire
+            skipped = plan.missed
+            next = plan.next
+            if plan.missed > 0 { reason = "\(plan.missed) firing(s) missed while the host was down (catch-up \(schedule.catchUp.rawValue))" }
+        }
+        var queued = schedule.queuedFor
+        let previousActive = schedule.lastTaskID.map(isActive) ?? false
+        if let waiting = queued, !previousActive {
+            times.insert(waiting, at: 0)
+            queued = nil
+        }
+        if previousActive, !times.isEmpty, let previous = schedule.lastTaskID {
+            switch schedule.overlap {
+            case .skip:
+                skipped += times.count
+                reason = "the previous task \(previous.prefix(12)) had not ended (overlap skip)"
+                times = []
+            case .queue:
+                skipped += times.count - 1 + (queued == nil ? 0 : 1)
+                queued = times.last
+                times = []
+            case .allow:
+                break
+            }
+        }
+        var tasks: [PreparedSubmit] = []
+        for time in times {
+            let request = SubmitRequest(type: schedule.type, parameters: schedule.parameters.values, options: schedule.options)
+            do {
+                tasks.append(try prepare(request, now: now, source: .scheduled, schedule: (schedule.id, time)))
+            } catch {
+                skipped += 1
+                reason = "could not start its task: \(error)"
+            }
+        }
+        var advance = ScheduleAdvance(scheduleID: schedule.id, nextAt: next, queuedFor: queued)
+        advance.firedCount = tasks.count
+        advance.lastFired = tasks.last.map { ($0.record.id, $0.record.scheduledFor ?? now) }
+        advance.skipped = skipped
+        advance.skipReason = reason
+        schedule.nextAt = next
+        schedule.queuedFor = queued
+        schedule.fired += tasks.count
+        schedule.skipped += skipped
+        if let reason { schedule.lastSkip = reason }
+        if let last = advance.lastFired {
+            schedule.lastTaskID = last.taskID
+            schedule.lastFiredFor = last.scheduledFor
+        }
+        schedule.updatedAt = now
+        return Firing(schedule: schedule, tasks: tasks, advance: advance, change: tasks.isEmpty ? (queued != nil ? "queued" : "skipped") : "fired")
+    }
+
+    private func commit(_ firings: [Firing]) throws(TaskHostError) {
+        let tasks = firings.flatMap(\.tasks)
+        let advances = firings.map(\.advance)
+        if tasks.isEmpty {
+            for advance in advances { try store.advance(advance) }
+        } else {
+            _ = try submit(prepared: tasks, advances: advances, actor: "scheduler")
+        }
+        for firing in firings { events.publish(.schedule(scheduleID: firing.schedule.id, change: firing.change)) }
+    }
+
+    /// True while the task is pending, running or paused.
+    private func isActive(_ taskID: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return state.live[taskID].map { !$0.status.isTerminal } ?? false
+    }
+}

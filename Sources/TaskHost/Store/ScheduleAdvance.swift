@@ -1,0 +1,38 @@
+import Foundation
+
+/// A schedule's row change when it fires (or skips a firing), written in the same transaction
+/// as the task it starts: the task and the advance commit together or not at all.
+struct ScheduleAdvance: Sendable {
+    let scheduleID: String
+    /// The next firing (nil: never again).
+    let nextAt: Date?
+    /// The firing waiting for the previous task (overlap queue), or nil.
+    let queuedFor: Date?
+    /// How many tasks this firing started, and the last of them with its scheduled time.
+    var firedCount = 0
+    var lastFired: (taskID: String, scheduledFor: Date)?
+    /// Firings that started no task, and why.
+    var skipped = 0
+    var skipReason: String?
+
+    func apply(to connection: SQLiteConnection) throws {
+        let now = Date().timeIntervalSince1970
+        // A schedule removed meanwhile: the firing must not happen either.
+        guard try connection.run(
+            """
+            UPDATE schedules SET next_at = ?, queued_for = ?, last_fired_for = COALESCE(?, last_fired_for),
+                last_task_id = COALESCE(?, last_task_id), fired = fired + ?, skipped = skipped + ?,
+                last_skip = COALESCE(?, last_skip), updated_at = ?
+            WHERE id = ?
+            """,
+            [
+                .optional(nextAt?.timeIntervalSince1970), .optional(queuedFor?.timeIntervalSince1970),
+                .optional(lastFired?.scheduledFor.timeIntervalSince1970), .optional(lastFired?.taskID), .integer(Int64(firedCount)),
+                .integer(Int64(skipped)), .optional(skipReason), .real(now), .text(scheduleID),
+            ]) == 1
+        else { throw TaskHostError.scheduleNotFound(scheduleID) }
+        if skipped > 0, let skipReason {
+            try StoreAudit.insert(connection, action: "schedule_skip", taskID: nil, actor: "scheduler", detail: "\(scheduleID): \(skipped) skipped: \(skipReason)", at: now)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import TaskKit
+
+/// Schedules: stored as rows of `schedules`; a firing's advance goes with its task (`insert(batch:)`).
+extension TaskStore {
+    private static let scheduleColumns = """
+        id, name, type, parameters, options, timing, catch_up, max_catch_up, overlap, paused, next_at, queued_for,
+        last_fired_for, last_task_id, fired, skipped, last_skip, created_at, updated_at
+        """
+
+    /// Stores a new schedule.
+    func insertSchedule(_ schedule: ScheduleRecord, actor: String) throws(TaskHostError) {
+        let encoder = JSONEncoder.sortedWithoutSlashes
+        let options: Data, timing: Data
+        do {
+            options = try encoder.encode(schedule.options)
+            timing = try encoder.encode(schedule.timing)
+        } catch {
+            throw .invalidOption("the schedule could not be encoded: \(error)")
+        }
+        try write { connection in
+            try connection.run(
+                """
+                INSERT INTO schedules (\(Self.scheduleColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL, 0, 0, NULL, ?, ?)
+                """,
+                [
+                    .text(schedule.id), .optional(schedule.name), .text(schedule.type), .text(CompactJSON.object(schedule.parameters.values)),
+                    .text(String(decoding: options, as: UTF8.self)), .text(String(decoding: timing, as: UTF8.self)),
+                    .text(schedule.catchUp.rawValue), .integer(Int64(schedule.maxCatchUp)), .text(schedule.overlap.rawValue),
+                    .integer(schedule.paused ? 1 : 0), .optional(schedule.nextAt?.timeIntervalSince1970),
+                    .real(schedule.createdAt.timeIntervalSince1970), .real(schedule.updatedAt.timeIntervalSince1970),
+                ])
+            try StoreAudit.insert(
+                connection, action: "schedule_add", taskID: nil, actor: actor, detail: "\(schedule.id) \(schedule.type)",
+                at: schedule.createdAt.timeIntervalSince1970)
+        }
+    }
+
+    /// Pauses or resumes a schedule; `nextAt` is where a resumed one goes on from.
+    func setSchedulePaused(_ id: String, paused: Bool, nextAt: Date?, actor: String) throws(TaskHostError) {
+        try write { connection in
+            let now = Date().timeIntervalSince1970
+            guard try connection.run(
+                "UPDATE schedules SET paused = ?, next_at = ?, queued_for = NULL, updated_at = ? WHERE id = ?",
+                [.integer(paused ? 1 : 0), .optional(nextAt?.timeIntervalSince1970), .real(now), .text(id)]) == 1
+            else { throw TaskHostError.scheduleNotFound(id) }
+            try StoreAudit.insert(connection, action: paused ? "schedule_pause" : "schedule_resume", taskID: nil, actor: actor, detail: id, at: now)
+        }
+    }
+
+    /// Removes a schedule (its tasks stay).
+    func deleteSchedule(_ id: String, actor: String) throws(TaskHostError) {
+        try write { connection in
+            guard try connection.run("DELETE FROM schedules WHERE id = ?", [.text(id)]) == 1 else { throw TaskHostError.scheduleNotFound(id) }
+            try StoreAudit.insert(connection, action: "schedule_remove", taskID: nil, actor: actor, detail: id, at: Date().timeIntervalSince1970)
+        }
+    }
+
+    /// Writes a firing that started no task (every firing skipped, or only the schedule advanced).
+    func advance(_ advance: ScheduleAdvance) throws(TaskHostError) {
+        try write { connection in try advance.apply(to: connection) }
+    }
+
+    /// Every schedule, oldest first (a row that no longer decodes is left out: it must not stop the host).
+    public func schedules() throws(TaskHostError) -> [ScheduleRecord] {
+        try read { connection in
+            try connection.query("SELECT \(Self.scheduleColumns) FROM schedules ORDER BY created_at, id") { try? Self.decodeSchedule($0) }
+        }.compactMap { $0 }
+    }
+
+    /// One schedule by id or unique id prefix.
+    public func schedule(_ prefix: String) throws(TaskHostError) -> ScheduleRecord {
+        let clean = prefix.lowercased()
+        guard !clean.isEmpty, clean.count <= 32, clean.allSatisfy(\.isHexDigit) else { throw .scheduleNotFound(prefix.clippedForMessage) }
+        let matches = try read { connection in
+            try connection.query(
+                "SELECT \(Self.scheduleColumns) FROM schedules WHERE id >= ? AND id < ? ORDER BY id LIMIT 6", [.text(clean), .text(clean + "g")]
+            ) { try Self.decodeSchedule($0) }
+        }
+        guard let first = matches.first else { throw .scheduleNotFound(prefix) }
+        guard matches.count == 1 else { throw .ambiguousID(prefix, matches: matches.map(\.id), total: matches.count) }
+        return first
+    }
+
+    private static func decodeSchedule(_ row: SQLiteStatement) throws -> ScheduleRecord {
+        let decoder = JSONDecoder()
+        func date(_ column: Int32) -> Date? { row.optionalDouble(column).map(Date.init(timeIntervalSince1970:)) }
+        return ScheduleRecord(
+            id: row.text(0), name: row.optionalText(1), type: row.text(2),
+            parameters: try decoder.decode(TaskParameters.self, from: Data(row.text(3).utf8)),
+            options: try decoder.decode(SubmitOptions.self, from: Data(row.text(4).utf8)),
+            timing: try decoder.decode(ScheduleTiming.self, from: Data(row.text(5).utf8)),
+            catchUp: CatchUpPolicy(rawValue: row.text(6)) ?? .latest, maxCatchUp: row.int(7),
+            overlap: OverlapPolicy(rawValue: row.text(8)) ?? .skip, paused: row.int64(9) != 0, nextAt: date(10), queuedFor: date(11),
+            lastFiredFor: date(12), lastTaskID: row.optionalText(13), fired: row.int(14), skipped: row.int(15), lastSkip: row.optionalText(16),
+            createdAt: Date(timeIntervalSince1970: row.double(17)), updatedAt: Date(timeIntervalSince1970: row.double(18)))
+    }
+}
