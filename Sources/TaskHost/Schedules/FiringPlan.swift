@@ -10,6 +10,13 @@ public struct FiringPlan: Sendable, Equatable {
     /// The first firing after `now` (nil: never again).
     public var next: Date?
 
+    /// Creates a plan.
+    public init(fire: [Date], missed: Int, next: Date?) {
+        self.fire = fire
+        self.missed = missed
+        self.next = next
+    }
+
     /// A firing later than this is missed (the host was down or asleep), not merely late.
     public static let onTimeWithin = 5.0
 
