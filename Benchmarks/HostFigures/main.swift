@@ -8,6 +8,8 @@
 //   taskhost-figures storage [TASKS]       list/filter/counts/recovery at TASKS stored tasks, prune while submitting
 //   taskhost-figures isolation [TASKS]     worker process vs thread: start, pause of a spinning task, TASKS no-ops, paused RSS
 //   taskhost-figures shell [LINES]         `exec -- true` start to finish, and output lines/s of `seq 1 LINES`
+//   taskhost-figures schedules [N]         N schedules every second for 10 s: firing lateness, duplicates, misses
+//   taskhost-figures schedule-kills [N]    a real host with a 1 s schedule SIGKILLed N times: duplicates, misses
 //   taskhost-figures all [--smoke]         everything (small sizes with --smoke)
 import Foundation
 
@@ -24,6 +26,8 @@ do {
     case "storage": try storage(tasks: number ?? 1_000_000)
     case "isolation": try isolation(tasks: number ?? 10_000)
     case "shell": try shellCommands(lines: number ?? 1_000_000)
+    case "schedules": try scheduleLateness(schedules: number ?? 1000, seconds: 10)
+    case "schedule-kills": try scheduleKills(kills: number ?? 100)
     case "all":
         try recovery(tasks: smoke ? 2000 : 100_000)
         try pauseLatency(rounds: smoke ? 5 : 50)
@@ -33,8 +37,10 @@ do {
         try storage(tasks: smoke ? 20_000 : 1_000_000)
         try isolation(tasks: smoke ? 100 : 10_000)
         try shellCommands(lines: smoke ? 10_000 : 1_000_000)
+        try scheduleLateness(schedules: smoke ? 100 : 1000, seconds: smoke ? 3 : 10)
+        try scheduleKills(kills: smoke ? 3 : 100)
     default:
-        FileHandle.standardError.write(Data("usage: taskhost-figures recovery|pause|plugins|cli|paused-rss|storage|isolation|shell [N] | all [--smoke]\n".utf8))
+        FileHandle.standardError.write(Data("usage: taskhost-figures recovery|pause|plugins|cli|paused-rss|storage|isolation|shell|schedules|schedule-kills [N] | all [--smoke]\n".utf8))
         exit(2)
     }
 } catch {

@@ -141,6 +141,10 @@ public final class TaskManager: @unchecked Sendable {
     /// A stream of status and progress events from now on (ends at shutdown).
     public func subscribe() -> AsyncStream<TaskEvent> { events.subscribe() }
 
+    /// Calls `handler` on the publishing thread for every event from now on, in order; it must
+    /// return quickly and must not call back into the manager.
+    public func observeEvents(_ handler: @escaping @Sendable (TaskEvent) -> Void) { events.observe(handler) }
+
     /// Ends every event stream now (first step of a shutdown: open streams must not hold the process).
     public func endEventStreams() { events.finishAll() }
 
