@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "process_shims.h"
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -62,7 +63,7 @@ static void report(int fd, char tag, int value) {
 }
 
 static void run_command(const char *path, char *const argv[], char *const envp[], const char *cwd, int out, int err, int report_fd) {
-    setpgid(0, 0);
+    setpgid(0, 0);  // a group of its own, in the guard's session
     default_signals();
     // Out of the way of 0-2 first, so no dup2 below overwrites a descriptor still needed.
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -85,15 +86,24 @@ static void run_command(const char *path, char *const argv[], char *const envp[]
 int taskhost_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 pid_t taskhost_spawn_guarded(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                             int stdout_fd, int stderr_fd, int report_fd) {
+                             int stdout_fd, int stderr_fd, int report_fd, int release_fd) {
     pid_t host = getpid();
+    // No host signal handler may run in the child before it resets them (as posix_spawn does).
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &previous);
     pid_t guard = fork();
-    if (guard < 0) return -errno;
-    if (guard > 0) return guard;
-    // The guard is outside the command's group: a pause (SIGSTOP to that group) must not freeze
-    // it, or it could not act on the host's death.
-    setpgid(0, 0);
+    if (guard != 0) {
+        int saved = errno;
+        pthread_sigmask(SIG_SETMASK, &previous, NULL);
+        return guard > 0 ? guard : -saved;
+    }
+    // A session of its own: no controlling terminal for the command (a prompt for a password
+    // must fail, not stop the task), and outside the command's group, so a pause (SIGSTOP to
+    // that group) cannot freeze the guard.
+    setsid();
     default_signals();
+    sigprocmask(SIG_SETMASK, &all, NULL);
     guard_host_pid = host;
     struct sigaction action;
     memset(&action, 0, sizeof action);
@@ -104,10 +114,7 @@ pid_t taskhost_spawn_guarded(const char *path, char *const argv[], char *const e
     // The host may have died before the line above: nobody would tell us.
     if (getppid() != host) _exit(126);
 
-    // Held back until the command's group is known, so the host's death in between kills it too.
-    sigset_t held, previous;
-    sigfillset(&held);
-    sigprocmask(SIG_BLOCK, &held, &previous);
+    // Signals stay blocked until the command's group is known, so the host's death in between kills it too.
     pid_t command = fork();
     if (command < 0) {
         report(report_fd, 'x', errno);
@@ -117,18 +124,41 @@ pid_t taskhost_spawn_guarded(const char *path, char *const argv[], char *const e
     // Set here too, so the group exists before the host learns its id and signals it.
     setpgid(command, command);
     guard_command_group = command;
-    sigprocmask(SIG_SETMASK, &previous, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
     report(report_fd, 'p', command);
 
-    int kept = fcntl(report_fd, F_DUPFD_CLOEXEC, 10);
-    close_descriptors(3, kept);
-    int status = 0;
-    while (waitpid(command, &status, 0) < 0) {
+    // Only the report and release pipes stay (as 3 and 4); nothing else of the host.
+    int kept_report = fcntl(report_fd, F_DUPFD_CLOEXEC, 10);
+    int kept_release = fcntl(release_fd, F_DUPFD_CLOEXEC, 10);
+    if (kept_report < 0 || kept_release < 0 || dup2(kept_report, 3) < 0 || dup2(kept_release, 4) < 0) {
+        kill(-command, SIGKILL);
+        _exit(126);
+    }
+    close_descriptors(5, -1);
+    // Waited for without reaping: the command stays a zombie, so its pid and group id cannot be
+    // given to another process while the host may still signal the group.
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    int status;
+    while (waitid(P_PID, (id_t)command, &info, WEXITED | WNOWAIT) < 0) {
         if (errno != EINTR) {
-            status = 126 << 8;
+            info.si_code = CLD_EXITED;
+            info.si_status = 126;
             break;
         }
     }
-    report(kept, 's', status);
+    if (info.si_code == CLD_EXITED) {
+        status = (info.si_status & 0xFF) << 8;
+    } else {
+        status = info.si_status & 0x7F;
+    }
+    report(3, 's', status);
+    // The host says when it is done with the group (it closes its end; so does its death).
+    char byte;
+    while (read(4, &byte, 1) < 0 && errno == EINTR) {}
+    kill(-command, SIGKILL);
+    while (waitpid(command, &status, 0) < 0 && errno == EINTR) {}
     _exit(0);
 }

@@ -17,12 +17,14 @@ int taskhost_pipe_cloexec(int fds[2]);
 /// descriptors, every other descriptor closed, default signal handling, working directory `cwd`
 /// if not NULL) and execs `path`.
 ///
-/// `report_fd` receives 5-byte records: 'p' + the command's pid (= its process group id, sent
-/// first), 'c' + errno (chdir failed), 'x' + errno (exec failed), 's' + wait status (the command
-/// ended; written by the guard before it exits 0).
+/// `report_fd` receives 5-byte records: 'p' + the command's pid (= its process group id),
+/// 'c' + errno (chdir failed), 'x' + errno (exec failed), 's' + wait status (the command ended).
+/// After 's' the command is kept as a zombie (its group id cannot be reused) until `release_fd`
+/// (a pipe's read end) reads end of file: the guard then kills what is left of the group, reaps
+/// the command and exits 0.
 /// Everything is prepared by the caller: between fork and exec only async-signal-safe calls run.
 /// Returns the guard's pid, or -errno if fork failed.
 pid_t taskhost_spawn_guarded(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                             int stdout_fd, int stderr_fd, int report_fd);
+                             int stdout_fd, int stderr_fd, int report_fd, int release_fd);
 
 #endif

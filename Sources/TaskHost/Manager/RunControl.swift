@@ -118,7 +118,11 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
 
     // MARK: TaskContextBackend, called on the task's thread.
 
-    func checkpoint() throws {
+    func checkpoint() throws { try checkpoint(givingUpWhen: nil) }
+
+    /// A checkpoint; while blocked in a pause, `ended` is asked every 50 ms and a true answer
+    /// returns (the process a shell task's thread drives ended while frozen).
+    func checkpoint(givingUpWhen ended: (() -> Bool)?) throws {
         condition.lock()
         lastCheckpoint = .now
         if let reason = stopReason {
@@ -135,7 +139,14 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
         reachedPause(self)
         condition.lock()
         // Blocks without using CPU until resumed (or stopped).
-        while blockedInCheckpoint && stopReason == nil { condition.wait() }
+        while blockedInCheckpoint && stopReason == nil {
+            if let ended {
+                if ended() { break }
+                _ = condition.wait(until: Date().addingTimeInterval(0.05))
+            } else {
+                condition.wait()
+            }
+        }
         let reason = stopReason
         condition.unlock()
         if let reason { throw TaskStopped(reason: reason.text) }

@@ -165,6 +165,7 @@ extension TaskManager {
         update.set(.stopRequested(false))
         update.set(.pauseRequested(false))
         update.set(.notice(nil))
+        update.set(.exit(nil))
         update.attemptStarted = (attempt, now)
         return update
     }

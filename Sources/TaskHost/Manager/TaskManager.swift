@@ -108,7 +108,8 @@ public final class TaskManager: @unchecked Sendable {
             if now >= deadline { break }
             _ = lock.wait(until: TimeBounds.waitDeadline(deadline, now: now))
         }
-        let stragglers = state.withThread.values.filter { $0.status == .running }
+        // A frozen command is a straggler too: it dies with the host and must not read as a host death.
+        let stragglers = state.withThread.values.filter { $0.status == .running || ($0.isCommand && $0.status == .paused) }
         var tickets: [StoreWriter.Ticket] = []
         for task in stragglers {
             var update = TaskUpdate(task.id)

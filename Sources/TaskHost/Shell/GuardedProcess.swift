@@ -15,6 +15,10 @@ struct GuardedProcess {
     /// Where the guard's remaining records arrive (exec failure, wait status); readable once the
     /// command has ended.
     let reports: Int32
+    /// Closed by `release()`: the guard then kills what is left of the group and reaps the command.
+    let releaseEnd: Int32
+    /// Records that came before the pid (an exec failure can beat it).
+    let early: [(tag: UInt8, value: Int32)]
 
     /// Why a command could not be started.
     struct StartError: Error, CustomStringConvertible {
@@ -23,32 +27,38 @@ struct GuardedProcess {
 
     /// Starts `program` with `argv` and `environment` in `directory`.
     static func start(program: String, argv: [String], environment: [String: String], directory: String) throws -> GuardedProcess {
-        let output = try pipePair(), errors = try pipePair(), reports = try pipePair()
+        let output = try pipePair(), errors = try pipePair(), reports = try pipePair(), release = try pipePair()
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {
             for pointer in cArguments { free(pointer) }
             for pointer in cEnvironment { free(pointer) }
         }
-        let guardPID = taskhost_spawn_guarded(program, cArguments, cEnvironment, directory, output.write, errors.write, reports.write)
-        for descriptor in [output.write, errors.write, reports.write] { close(descriptor) }
+        let guardPID = taskhost_spawn_guarded(
+            program, cArguments, cEnvironment, directory, output.write, errors.write, reports.write, release.read)
+        for descriptor in [output.write, errors.write, reports.write, release.read] { close(descriptor) }
         guard guardPID > 0 else {
-            for descriptor in [output.read, errors.read, reports.read] { close(descriptor) }
+            for descriptor in [output.read, errors.read, reports.read, release.write] { close(descriptor) }
             throw StartError(description: "could not start a process: \(String(cString: strerror(-guardPID)))")
         }
-        // The guard's first record: the command's pid (its group), or why it could not fork.
-        let first = readRecord(reports.read)
-        guard let first, first.tag == UInt8(ascii: "p") else {
+        // The guard's records up to the command's pid (its group).
+        var early: [(tag: UInt8, value: Int32)] = []
+        var group: pid_t?
+        while group == nil, let record = readRecord(reports.read) {
+            if record.tag == UInt8(ascii: "p") { group = record.value } else { early.append(record) }
+        }
+        guard let group else {
+            for descriptor in [output.read, errors.read, reports.read, release.write] { close(descriptor) }
             _ = ChildProcess.wait(guardPID, timeout: 5)
-            for descriptor in [output.read, errors.read, reports.read] { close(descriptor) }
-            let reason = first.map { String(cString: strerror($0.value)) } ?? "its guard process ended at once"
+            let reason = early.first.map { String(cString: strerror($0.value)) } ?? "its guard process ended at once"
             throw StartError(description: "could not start a process: \(reason)")
         }
         for descriptor in [output.read, errors.read] {
             _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
         }
         return GuardedProcess(
-            guardPID: guardPID, group: first.value, standardOutput: output.read, standardError: errors.read, reports: reports.read)
+            guardPID: guardPID, group: group, standardOutput: output.read, standardError: errors.read, reports: reports.read,
+            releaseEnd: release.write, early: early)
     }
 
     /// How the command ended, once the guard has: its wait status, or why it never ran.
@@ -61,22 +71,44 @@ struct GuardedProcess {
         case unknown(String)
     }
 
-    /// Reaps the guard (waiting up to `timeout` seconds) and reads what it reported.
-    func reap(timeout: Double) -> Ending? {
-        guard let guardEnding = ChildProcess.wait(guardPID, timeout: timeout) else { return nil }
+    /// How the command ended, from the guard's records (blocks until it has; call once the
+    /// report pipe is readable). The command is kept as a zombie until `release()`.
+    func ending() -> Ending {
         var ending: Ending?
+        for record in early { ending = ending ?? Self.failure(record) }
         while let record = Self.readRecord(reports) {
-            switch record.tag {
-            case UInt8(ascii: "c"): ending = .couldNotChangeDirectory(errno: record.value)
-            case UInt8(ascii: "x"): ending = .couldNotExecute(errno: record.value)
-            case UInt8(ascii: "s") where ending == nil:
+            if record.tag == UInt8(ascii: "s") {
                 let status = record.value
                 let signal = status & 0x7F
-                ending = signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal)
-            default: break
+                return ending ?? (signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal))
             }
+            ending = ending ?? Self.failure(record)
         }
-        return ending ?? .unknown("its guard process ended without a report (\(guardEnding))")
+        return ending ?? .unknown("its guard process ended without a report")
+    }
+
+    private static func failure(_ record: (tag: UInt8, value: Int32)) -> Ending? {
+        switch record.tag {
+        case UInt8(ascii: "c"): .couldNotChangeDirectory(errno: record.value)
+        case UInt8(ascii: "x"): .couldNotExecute(errno: record.value)
+        default: nil
+        }
+    }
+
+    /// The host is done with the group: the guard kills what is left of it, reaps the command and
+    /// ends; it is reaped here (waiting up to `timeout` seconds).
+    func release(timeout: Double) {
+        close(releaseEnd)
+        if ChildProcess.wait(guardPID, timeout: timeout) == nil {
+            kill(guardPID, SIGKILL)
+            _ = ChildProcess.wait(guardPID, timeout: 1)
+        }
+    }
+
+    /// True once the command ended (its guard's report is waiting to be read).
+    var hasEnded: Bool {
+        var descriptor = pollfd(fd: reports, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0
     }
 
     func closeDescriptors() {

@@ -22,6 +22,8 @@ struct ShellAttempt {
     var defaultDirectory = ProcessInfo.processInfo.environment["HOME"] ?? "/"
     /// How many of the last output lines go into the result.
     static let resultLines = 20
+    /// At most this long between SIGTERM and SIGKILL when the host shuts down (its own grace is 10 s by default).
+    static let shutdownGraceSeconds = 5.0
 
     func run() -> ShellOutcome {
         let environment = command.environment(host: hostEnvironment, taskID: control.taskID, attempt: control.attempt)
@@ -45,10 +47,12 @@ struct ShellAttempt {
         control.workerState = (process.group, false)
         var session = Session(process: process, control: control, command: command, maxLineBytes: maxLineBytes)
         let ending = session.drive()
-        // Whatever of the group outlived the command (a background child) goes with it.
-        kill(-process.group, SIGCONT)
+        // Whatever of the group outlived the command (a background child) goes with it; the group
+        // id is still the command's (a zombie until released), so no other process is hit.
         kill(-process.group, SIGKILL)
+        kill(-process.group, SIGCONT)
         control.workerState = nil
+        process.release(timeout: 5)
         return session.outcome(of: ending, duration: (ContinuousClock.now - started).seconds, program: program)
     }
 
@@ -76,8 +80,8 @@ struct ShellAttempt {
             errors = OutputLines(maxLineBytes: maxLineBytes)
         }
 
-        /// Follows the command until it ends; returns how (nil if its guard could not be reaped).
-        mutating func drive() -> GuardedProcess.Ending? {
+        /// Follows the command until it ends; returns how.
+        mutating func drive() -> GuardedProcess.Ending {
             while true {
                 var descriptors = [
                     pollfd(fd: outputOpen ? process.standardOutput : -1, events: Int16(POLLIN), revents: 0),
@@ -93,7 +97,7 @@ struct ShellAttempt {
                 enforce()
             }
             drainOutput()
-            return process.reap(timeout: 5)
+            return process.ending()
         }
 
         /// After the command ended: what is left in the pipes, for at most 100 ms (a background
@@ -155,56 +159,71 @@ struct ShellAttempt {
         /// and block in the control like a task at a checkpoint; thaw on resume).
         private mutating func enforce() {
             let group = process.group
-            if control.requestedStop != nil {
-                let now = ContinuousClock.now
+            if let reason = control.requestedStop {
                 if let sent = stopSentAt {
-                    if !killed, now - sent >= .milliseconds(Int64(command.graceSeconds * 1000)) {
+                    if !killed, ContinuousClock.now - sent >= .milliseconds(Int64(grace(for: reason) * 1000)) {
                         killed = true
                         kill(-group, SIGKILL)
                     }
                 } else {
-                    stopSentAt = now
-                    kill(-group, SIGCONT)
-                    kill(-group, command.graceSeconds == 0 ? SIGKILL : SIGTERM)
-                    killed = command.graceSeconds == 0
+                    sendStop(reason)
                 }
                 return
             }
             guard control.pauseIsRequested else { return }
             kill(-group, SIGSTOP)
             control.workerState = (group, true)
-            // Blocks until resumed, or throws when stopped meanwhile (handled next round).
-            try? control.checkpoint()
+            // Blocks until resumed, or throws when stopped meanwhile; gives up if the command ends meanwhile.
+            let process = process
+            do {
+                try control.checkpoint { process.hasEnded }
+            } catch {
+                // Stopped while frozen: the signal goes first, so the command does not run on in between.
+                if let reason = control.requestedStop { sendStop(reason) }
+            }
             kill(-group, SIGCONT)
             control.workerState = (group, false)
         }
 
+        /// SIGTERM (SIGKILL with no grace), then SIGCONT so a frozen group receives it.
+        private mutating func sendStop(_ reason: StopReason) {
+            stopSentAt = .now
+            killed = grace(for: reason) == 0
+            kill(-process.group, killed ? SIGKILL : SIGTERM)
+            kill(-process.group, SIGCONT)
+        }
+
+        /// A host shutdown does not wait the full grace: the host's own deadline must not pass first.
+        private func grace(for reason: StopReason) -> Double {
+            reason == .shutdown ? min(command.graceSeconds, ShellAttempt.shutdownGraceSeconds) : command.graceSeconds
+        }
+
         /// The attempt's outcome from how the command ended.
-        func outcome(of ending: GuardedProcess.Ending?, duration: Double, program: String) -> ShellOutcome {
+        func outcome(of ending: GuardedProcess.Ending, duration: Double, program: String) -> ShellOutcome {
             var exit: ProcessExit?
             let failure: (message: String, type: String)?
             switch ending {
-            case .exited(let code)?:
+            case .exited(let code):
                 exit = ProcessExit(exitCode: Int(code), signal: nil)
                 failure = code == 0 ? nil : ("exited with \(code)", "ExitCode")
-            case .signaled(let signal)?:
+            case .signaled(let signal):
                 exit = ProcessExit(exitCode: nil, signal: Int(signal))
                 failure = (ProcessExit(exitCode: nil, signal: Int(signal)).text, "Signal")
-            case .couldNotChangeDirectory(let error)?:
+            case .couldNotChangeDirectory(let error):
                 failure = ("cannot change to working directory \(command.workingDirectory ?? "?"): \(String(cString: strerror(error)))", "WorkingDirectory")
-            case .couldNotExecute(let error)?:
+            case .couldNotExecute(let error):
                 failure = ("cannot run \(program): \(String(cString: strerror(error)))", "ExecFailed")
-            case .unknown(let text)?:
+            case .unknown(let text):
                 failure = ("the command's end is unknown: \(text)", "ShellGuard")
-            case nil:
-                failure = ("the command's guard process did not end", "ShellGuard")
             }
             let result = exit.map {
                 ShellResult(exitCode: $0.exitCode, signal: $0.signal, durationSeconds: (duration * 1000).rounded() / 1000,
                     lastLines: Array(lastLines.suffix(ShellAttempt.resultLines)))
             }
             let json = result.flatMap { try? JSONEncoder.sortedWithoutSlashes.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
-            if let reason = control.requestedStop, stopSentAt != nil {
+            // A stop was asked for and the command did not succeed: stopped, whoever's signal ended it
+            // (a service manager may signal the group during a host shutdown before this driver does).
+            if let reason = control.requestedStop, failure != nil {
                 return ShellOutcome(outcome: .stopped(reason), exit: exit, resultJSON: json)
             }
             if let failure {

@@ -32,8 +32,9 @@ struct CommandOutput: Sendable {
             task = try await client.call(.GET, "/v1/tasks/\(id)", as: TaskDetail.self).task
         }
         if json { try printJSON(task) }
-        if let code = task.exitCode, task.status == .finished || task.status == .failed { return Int32(clamping: code) }
-        if let signal = task.signal { return Int32(clamping: 128 + signal) }
+        let ended = task.status == .finished || task.status == .failed || task.status == .stopped
+        if let code = task.exitCode, ended { return Int32(clamping: code) }
+        if let signal = task.signal, ended { return Int32(clamping: 128 + signal) }
         if !json { printError("taskhost: task \(Formatting.shortID(task.id)) \(task.status.rawValue)\(task.error.map { ": \($0.message)" } ?? "")") }
         return task.status == .finished ? ExitStatus.ok : ExitStatus.failed
     }
