@@ -11,6 +11,8 @@ public struct APIError: HTTPResponseError, Sendable {
     public let code: String
     /// What went wrong and what to do.
     public let message: String
+    /// For a refused batch: what is wrong with each refused task.
+    public var items: [BatchItemError]? = nil
 
     /// Creates an error.
     public init(_ status: HTTPResponse.Status, code: String, message: String) {
@@ -25,18 +27,19 @@ public struct APIError: HTTPResponseError, Sendable {
             switch error {
             case .taskNotFound, .scheduleNotFound, .typeLookup(.unknownType): .notFound
             case .typeLookup(.typeUnavailable), .typeLookup(.typeTurnedOff), .illegalTransition, .busy: .conflict
-            case .ambiguousID, .invalidParameters, .invalidOption: .badRequest
+            case .ambiguousID, .invalidParameters, .invalidOption, .invalidBatch: .badRequest
             case .storage(let storage) where storage.isNotWritable: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .shuttingDown: .serviceUnavailable
             case .storage(let storage) where storage.isBusy: .serviceUnavailable
             case .storage, .notATaskhostDatabase, .databaseTooNew, .databaseCorrupt: .internalServerError
             }
         self.init(status, code: error.code, message: error.description)
+        if case .invalidBatch(let items, _) = error { self.items = items }
     }
 
     /// The error body.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = ErrorBody(error: .init(code: code, message: message))
+        let body = ErrorBody(error: .init(code: code, message: message, items: items))
         var response = try JSONResponse.make(body, status: status)
         if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
         return response
@@ -54,6 +57,8 @@ public struct ErrorBody: Codable, Sendable {
         public let code: String
         /// For people.
         public let message: String
+        /// For a refused batch: each refused task's index, code and message.
+        public var items: [BatchItemError]? = nil
     }
 }
 
@@ -82,4 +87,6 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 enum RequestLimits {
     /// Largest accepted request body.
     static let maxBody = 1 << 20
+    /// Largest accepted batch submit (10,000 tasks).
+    static let maxBatchBody = 32 << 20
 }

@@ -12,8 +12,8 @@ enum JSONResponse {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func decode<Value: Decodable>(_ type: Value.Type, from request: inout Request) async throws -> Value {
-        let buffer = try await request.body.collect(upTo: RequestLimits.maxBody)
+    static func decode<Value: Decodable>(_ type: Value.Type, from request: inout Request, limit: Int = RequestLimits.maxBody) async throws -> Value {
+        let buffer = try await request.body.collect(upTo: limit)
         return try APICoding.decoder.decode(type, from: Data(buffer: buffer))
     }
 }

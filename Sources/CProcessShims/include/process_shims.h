@@ -11,6 +11,9 @@ int taskhost_set_parent_death_signal(int signal);
 /// Swift does not see). Returns 0 on success, -1 with errno set.
 int taskhost_pipe_cloexec(int fds[2]);
 
+/// Fills `buffer` with `count` random bytes from the kernel (getrandom); returns how many.
+long taskhost_random_bytes(void *buffer, unsigned long count);
+
 /// Starts a command under a guard process that kills the command's whole process group if the
 /// calling thread dies (PR_SET_PDEATHSIG), as happens when the host is killed. The guard forks the
 /// command, which leads a process group of its own (stdin /dev/null, stdout/stderr to the given

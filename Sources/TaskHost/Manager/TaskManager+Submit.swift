@@ -59,6 +59,28 @@ extension TaskManager {
         return (inserted.id, true)
     }
 
+    /// Stores many tasks in one transaction, all or none: if any is invalid, none is stored and
+    /// the error lists each refused one. Returns each task's id (in order) and whether it is new.
+    public func submit(batch requests: [SubmitRequest], actor: String = "api") throws(TaskHostError) -> [(id: String, created: Bool)] {
+        guard requests.count <= BatchSubmitRequest.maxTasks else {
+            throw .invalidOption("a batch holds at most \(BatchSubmitRequest.maxTasks) tasks; this one has \(requests.count): split it")
+        }
+        let now = Date()
+        var prepared: [PreparedSubmit] = []
+        prepared.reserveCapacity(requests.count)
+        var problems: [BatchItemError] = []
+        for (index, request) in requests.enumerated() {
+            do {
+                prepared.append(try prepare(request, now: now))
+            } catch {
+                problems.append(BatchItemError(index: index, code: error.code, message: error.description))
+            }
+        }
+        guard problems.isEmpty else { throw .invalidBatch(problems, total: requests.count) }
+        guard !prepared.isEmpty else { return [] }
+        return try submit(prepared: prepared, actor: actor)
+    }
+
     /// Stores validated tasks in one transaction (with the schedule advances of the firings that
     /// made them), then queues them; returns each task's id and whether it is new.
     func submit(prepared: [PreparedSubmit], advances: [ScheduleAdvance] = [], actor: String) throws(TaskHostError) -> [(id: String, created: Bool)] {
@@ -172,18 +194,7 @@ extension TaskManager {
         lock.unlock()
     }
 
-    /// 32 random hex digits (128 bits from the system generator).
-    static func newTaskID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes = [UInt8](repeating: 0, count: 32)
-        for half in 0..<2 {
-            var bits = generator.next()
-            for index in 0..<16 {
-                bytes[half * 16 + index] = digits[Int(bits & 0xF)]
-                bits >>= 4
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
+    /// 32 random hex digits (128 bits from the system generator, read 4 KB at a time).
+    static func newTaskID() -> String { RandomIDs.shared.next() }
+
 }

@@ -60,11 +60,11 @@ public final class TaskTypeRegistry: Sendable {
 
     /// The type registered under `name`, for a new task.
     public func lookup(_ name: String) throws(TaskTypeLookupError) -> any BaseTask.Type {
-        let found = state.withLock { state in
-            (state.types[name], state.types.values.filter(\.available).map(\.info.name).sorted(), state.turnedOff[name])
+        let found = state.withLock { state in (state.types[name], state.turnedOff[name]) }
+        if let reason = found.1 { throw .typeTurnedOff(name, reason: reason) }
+        guard let registration = found.0 else {
+            throw .unknownType(name, known: state.withLock { $0.types.values.filter(\.available).map(\.info.name).sorted() })
         }
-        if let reason = found.2 { throw .typeTurnedOff(name, reason: reason) }
-        guard let registration = found.0 else { throw .unknownType(name, known: found.1) }
         guard registration.available else { throw .typeUnavailable(name, file: registration.file) }
         return registration.type
     }

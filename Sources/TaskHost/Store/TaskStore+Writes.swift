@@ -44,7 +44,7 @@ extension TaskStore {
     func insert(_ record: TaskRecord, actor: String, then follow: TaskUpdate? = nil) throws(TaskHostError) -> (id: String, seq: Int64, existing: Bool) {
         let outcome = LockedResult<(String, Int64, Bool)>()
         try write { connection in
-            outcome.set(try Self.insert(record, actor: actor, then: follow, into: connection))
+            outcome.set(try Self.insert(record, audit: actor, countNow: true, then: follow, into: connection))
         }
         guard let (id, seq, existing) = outcome.get() else { throw .invalidOption("submit did not complete") }
         return (id, seq, existing)
@@ -57,7 +57,21 @@ extension TaskStore {
         try write { connection in
             var inserted: [(String, Int64, Bool)] = []
             inserted.reserveCapacity(records.count)
-            for record in records { inserted.append(try Self.insert(record, actor: actor, then: nil, into: connection)) }
+            var added: [TaskStatus: Int] = [:]
+            // One audit row for a batch (its tasks are found by their source and schedule), one per task otherwise.
+            let auditEach = records.count == 1
+            for record in records {
+                let row = try Self.insert(record, audit: auditEach ? actor : nil, countNow: false, then: nil, into: connection)
+                if !row.2 { added[record.status, default: 0] += 1 }
+                inserted.append(row)
+            }
+            try Self.count(added: added, in: connection)
+            if !auditEach, !records.isEmpty {
+                let types = Set(records.map(\.type)).sorted().joined(separator: ", ")
+                try StoreAudit.insert(
+                    connection, action: "submit", taskID: nil, actor: actor,
+                    detail: "\(records.count) tasks (\(types)): \(records.first?.id ?? "")…\(records.last?.id ?? "")", at: Date().timeIntervalSince1970)
+            }
             for firing in firings { try firing.apply(to: connection) }
             outcome.set(inserted)
         }
@@ -65,7 +79,19 @@ extension TaskStore {
         return inserted.map { (id: $0.0, seq: $0.1, existing: $0.2) }
     }
 
-    private static func insert(_ record: TaskRecord, actor: String, then follow: TaskUpdate?, into connection: SQLiteConnection) throws -> (String, Int64, Bool) {
+    /// Adds new rows to the per-status counts (what the insert trigger did, once per batch).
+    private static func count(added: [TaskStatus: Int], in connection: SQLiteConnection) throws {
+        for (status, count) in added where count > 0 {
+            try connection.run(
+                "INSERT INTO task_counts (status, count) VALUES (?, ?) ON CONFLICT (status) DO UPDATE SET count = count + excluded.count",
+                [.text(status.rawValue), .integer(Int64(count))])
+        }
+    }
+
+    /// `countNow`: add the row to the status counts here (a batch counts all its rows at the end).
+    private static func insert(
+        _ record: TaskRecord, audit actor: String?, countNow: Bool, then follow: TaskUpdate?, into connection: SQLiteConnection
+    ) throws -> (String, Int64, Bool) {
         if let key = record.idempotencyKey {
             let found = try connection.query(
                 "SELECT id, seq FROM tasks WHERE idempotency_key = ? AND status != 'failed' ORDER BY seq LIMIT 1", [.text(key)]
@@ -92,7 +118,12 @@ extension TaskStore {
                 .text(record.source.rawValue), .optional(record.schedule), .optional(record.scheduledFor?.timeIntervalSince1970),
             ])
         let seq = sqlite3LastInsertRowID(connection)
-        try StoreAudit.insert(connection, action: "submit", taskID: record.id, actor: actor, detail: record.type, at: now)
+        for (key, value) in record.tags {
+            try connection.run("INSERT INTO task_tags (key, value, seq) VALUES (?, ?, ?)", [.text(key), .text(value), .integer(seq)])
+        }
+        if let actor { try StoreAudit.insert(connection, action: "submit", taskID: record.id, actor: actor, detail: record.type, at: now) }
+        // Counted before `follow` changes its status (the status trigger then moves the count).
+        if countNow { try count(added: [record.status: 1], in: connection) }
         try follow?.apply(to: connection, now: now)
         return (record.id, seq, false)
     }

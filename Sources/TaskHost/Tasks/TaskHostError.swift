@@ -7,6 +7,8 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
     case taskNotFound(String)
     /// No schedule has this id (or prefix).
     case scheduleNotFound(String)
+    /// Some tasks of a batch are invalid; none was stored.
+    case invalidBatch([BatchItemError], total: Int)
     /// The prefix matches several tasks (`total` of them; `matches` lists the first few).
     case ambiguousID(String, matches: [String], total: Int)
     /// The action is not allowed in the task's status.
@@ -35,6 +37,7 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .taskNotFound: "task_not_found"
         case .scheduleNotFound: "schedule_not_found"
+        case .invalidBatch: "invalid_batch"
         case .ambiguousID: "ambiguous_id"
         case .illegalTransition: "illegal_transition"
         case .invalidParameters: "invalid_parameters"
@@ -55,6 +58,9 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .taskNotFound(let id):
             "no task with id '\(id.clippedForMessage)'; `taskhost list` shows the ids"
+        case .invalidBatch(let items, let total):
+            "\(items.count) of \(total) tasks are invalid, so none was submitted: "
+                + items.prefix(5).map { "#\($0.index): \($0.message)" }.joined(separator: "; ") + (items.count > 5 ? "; …" : "")
         case .scheduleNotFound(let id):
             "no schedule with id '\(id.clippedForMessage)'; see `taskhost schedule list`"
         case .ambiguousID(let prefix, let matches, let total):

@@ -23,6 +23,14 @@ extension ControlAPI {
             }
             return try JSONResponse.make(record, status: created ? .created : .ok)
         }
+        group.post("tasks/batch") { request, _ in
+            var request = request
+            let batch = try await JSONResponse.decode(BatchSubmitRequest.self, from: &request, limit: RequestLimits.maxBatchBody)
+            let actor = actor(request)
+            let stored = try await blocking { try manager.submit(batch: batch.tasks, actor: actor) }
+            let result = BatchSubmitResult(ids: stored.map(\.id), created: stored.filter(\.created).count)
+            return try JSONResponse.make(result, status: .created)
+        }
         group.get("tasks/:id") { _, context in
             let id = try context.parameters.require("id")
             let detail = try await blocking {

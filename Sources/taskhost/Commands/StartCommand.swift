@@ -14,11 +14,15 @@ struct StartCommand: AsyncParsableCommand {
               taskhost start flaky -p failures=2 --retries 3 --wait
               taskhost start sleep --delay 10m --key nightly-nap     # a second submit with the same key returns the first id
               taskhost start chaos -p mode=leak --isolation process --memory-limit 200M
+              taskhost start --from-file tasks.jsonl     # one {"type":…,"parameters":…,"options":…} per line; - for stdin
             """
     )
 
     @Argument(help: "The task type (see `taskhost types`).")
-    var type: String
+    var type: String?
+
+    @Option(name: .long, help: "Submit the tasks in this JSON-lines file (- for standard input), 10,000 per transaction, all or none.")
+    var fromFile: String?
 
     @Option(name: .short, parsing: .unconditionalSingleValue, help: "A parameter, key=value (repeatable).")
     var p: [String] = []
@@ -42,7 +46,19 @@ struct StartCommand: AsyncParsableCommand {
 
     @OptionGroup var host: HostOptions
 
+    func validate() throws {
+        switch (type, fromFile) {
+        case (nil, nil): throw ValidationError("give a task type (see `taskhost types`) or --from-file FILE")
+        case (_?, _?): throw ValidationError("give a task type or --from-file, not both")
+        default: break
+        }
+    }
+
     func run() async throws {
+        if let fromFile {
+            try await BatchFile(path: fromFile, client: host.client(), json: json).submit()
+            return
+        }
         let request = try submitRequest()
         let client = host.client()
         let task = try await client.call(.POST, "/v1/tasks", body: request, as: TaskRecord.self)
@@ -74,7 +90,7 @@ struct StartCommand: AsyncParsableCommand {
             options.cpuLimitSeconds = Int(try DurationParser.checked(cpuLimit, flag: "--cpu-limit", allowZero: false).rounded(.up))
         }
         let parameters = try KeyValue.parse(p, what: "-p").mapValues { ParameterValue.string($0) }
-        return SubmitRequest(type: type, parameters: parameters, options: options)
+        return SubmitRequest(type: type ?? "", parameters: parameters, options: options)
     }
 }
 

@@ -38,11 +38,10 @@ struct TypesCommand: AsyncParsableCommand {
             try printJSON(types)
             return
         }
-        if types.isEmpty {
-            print("No task types: no plugin loaded from \(directory).")
+        if !types.isEmpty { print(TypeListText(types).render(), terminator: "") }
+        if types.allSatisfy({ $0.plugin == "built-in" }) {
+            print("No plugin types: no plugin loaded from \(directory).")
             print("Run `taskhost plugins check` to see why, or drop a plugin .so into that directory.")
-            return
         }
-        print(TypeListText(types).render(), terminator: "")
     }
 }

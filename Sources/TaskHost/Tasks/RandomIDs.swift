@@ -1,0 +1,39 @@
+import CProcessShims
+import Foundation
+import Synchronization
+
+/// Task and schedule ids: 128 random bits as 32 hex digits. The system generator is read 4 KB at
+/// a time (a syscall per id cost more than the rest of a batch submit's per-task work).
+final class RandomIDs: Sendable {
+    static let shared = RandomIDs()
+
+    private struct Pool {
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        var used = 4096
+    }
+
+    private let pool = Mutex(Pool())
+
+    func next() -> String {
+        let random: [UInt8] = pool.withLock { pool in
+            if pool.used + 16 > pool.bytes.count {
+                let count = pool.bytes.count
+                let filled = pool.bytes.withUnsafeMutableBytes { taskhost_random_bytes($0.baseAddress, UInt(count)) }
+                if filled != count {
+                    var generator = SystemRandomNumberGenerator()
+                    for index in pool.bytes.indices { pool.bytes[index] = UInt8.random(in: 0...255, using: &generator) }
+                }
+                pool.used = 0
+            }
+            defer { pool.used += 16 }
+            return Array(pool.bytes[pool.used..<(pool.used + 16)])
+        }
+        let digits = Array("0123456789abcdef".utf8)
+        var text = [UInt8](repeating: 0, count: 32)
+        for (index, byte) in random.enumerated() {
+            text[index * 2] = digits[Int(byte >> 4)]
+            text[index * 2 + 1] = digits[Int(byte & 0xF)]
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
