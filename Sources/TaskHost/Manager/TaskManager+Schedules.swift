@@ -46,7 +46,8 @@ extension TaskManager {
     /// Lets a paused schedule fire again, from its next firing after now (what fell in the pause does not run).
     public func resumeSchedule(_ prefix: String, actor: String = "api") throws(TaskHostError) -> ScheduleRecord {
         var schedule = try store.schedule(prefix)
-        let next = schedule.timing.nextFiring(after: Date())
+        // Never a time already fired (the clock may have stepped back).
+        let next = schedule.timing.nextFiring(after: max(Date(), schedule.lastFiredFor ?? .distantPast))
         try store.setSchedulePaused(schedule.id, paused: false, nextAt: next, actor: actor)
         schedule.paused = false
         schedule.nextAt = next
@@ -56,13 +57,13 @@ extension TaskManager {
         return schedule
     }
 
-    /// Removes a schedule; the tasks it started stay.
-    public func removeSchedule(_ prefix: String, actor: String = "api") throws(TaskHostError) -> ScheduleRecord {
-        let schedule = try store.schedule(prefix)
-        try store.deleteSchedule(schedule.id, actor: actor)
-        scheduleRunner?.remove(schedule.id)
-        events.publish(.schedule(scheduleID: schedule.id, change: "removed"))
-        return schedule
+    /// Removes a schedule (even one whose row no longer reads); the tasks it started stay. Returns its id.
+    public func removeSchedule(_ prefix: String, actor: String = "api") throws(TaskHostError) -> String {
+        let id = try store.scheduleID(prefix)
+        try store.deleteSchedule(id, actor: actor)
+        scheduleRunner?.remove(id)
+        events.publish(.schedule(scheduleID: id, change: "removed"))
+        return id
     }
 
     /// The schedule's next `count` firings (from now for a paused one: where a resume would go on).
@@ -86,17 +87,30 @@ extension TaskManager {
             try commit(plans)
         } catch {
             // One bad firing must not hold back the others: each alone, and what still fails waits.
-            guard plans.count > 1 else {
-                logger.error("a schedule's firing could not be written; retrying in a second", metadata: ["schedule": "\(due[0].id)", "error": "\(error)"])
+            guard plans.count > 1 || "\(error)".contains("tasks.schedule_id") else {
+                if case .scheduleNotFound = error { return [] }
+                logger.error("a schedule's firing could not be written; retrying", metadata: ["schedule": "\(due[0].id)", "error": "\(error)"])
                 return []
             }
-            plans = plans.filter { plan in
+            plans = plans.compactMap { plan in
                 do {
                     try commit([plan])
-                    return true
+                    return plan
+                } catch TaskHostError.scheduleNotFound {
+                    return nil  // removed or paused meanwhile: nothing to fire, nothing to retry
+                } catch let error where "\(error)".contains("tasks.schedule_id") {
+                    // This time already has its task (the unique index says so): it fired; go past it.
+                    var advanced = plan
+                    advanced.tasks = []
+                    advanced.advance.firedCount = 0
+                    advanced.advance.lastFired = nil
+                    advanced.schedule.fired = plan.schedule.fired - plan.tasks.count
+                    try? commit([advanced])
+                    logger.warning("a schedule's firing already had its task; skipped past it", metadata: ["schedule": "\(plan.schedule.id)"])
+                    return advanced
                 } catch {
-                    logger.error("a schedule's firing could not be written; retrying in a second", metadata: ["schedule": "\(plan.schedule.id)", "error": "\(error)"])
-                    return false
+                    logger.error("a schedule's firing could not be written; retrying", metadata: ["schedule": "\(plan.schedule.id)", "error": "\(error)"])
+                    return nil
                 }
             }
             return plans.map(\.schedule)
@@ -110,6 +124,8 @@ extension TaskManager {
         var tasks: [PreparedSubmit]
         var advance: ScheduleAdvance
         var change: String
+        /// Nothing happened: no task, no skip, same next firing and queue.
+        var unchanged = false
     }
 
     private func firing(of original: ScheduleRecord, now: Date) -> Firing {
@@ -118,7 +134,9 @@ extension TaskManager {
         var skipped = 0
         var reason: String?
         var next = schedule.nextAt
-        if let due = schedule.nextAt, due <= now {
+        // Never a time already fired: the unique (schedule, time) index would refuse it forever.
+        if let due = next, let last = schedule.lastFiredFor, due <= last { next = schedule.timing.nextFiring(after: last) }
+        if let due = next, due <= now {
             let plan = FiringPlan.make(timing: schedule.timing, due: due, now: now, catchUp: schedule.catchUp, maxCatchUp: schedule.maxCatchUp)
             times = plan.fire
             skipped = plan.missed
@@ -130,6 +148,12 @@ extension TaskManager {
         if let waiting = queued, !previousActive {
             times.insert(waiting, at: 0)
             queued = nil
+            // The queued firing starts now; one due with it waits for it (never two at once).
+            if schedule.overlap == .queue, times.count > 1 {
+                skipped += times.count - 2
+                queued = times.last
+                times = [waiting]
+            }
         }
         if previousActive, !times.isEmpty, let previous = schedule.lastTaskID {
             switch schedule.overlap {
@@ -170,18 +194,42 @@ extension TaskManager {
             schedule.lastFiredFor = last.scheduledFor
         }
         schedule.updatedAt = now
-        return Firing(schedule: schedule, tasks: tasks, advance: advance, change: tasks.isEmpty ? (queued != nil ? "queued" : "skipped") : "fired")
+        var result = Firing(schedule: schedule, tasks: tasks, advance: advance, change: tasks.isEmpty ? (queued != nil ? "queued" : "skipped") : "fired")
+        result.unchanged = tasks.isEmpty && skipped == 0 && next == original.nextAt && queued == original.queuedFor
+        return result
     }
 
     private func commit(_ firings: [Firing]) throws(TaskHostError) {
+        // A firing that changes nothing (a queued one still waiting) writes nothing.
+        let firings = firings.filter { !$0.unchanged }
+        guard !firings.isEmpty else { return }
         let tasks = firings.flatMap(\.tasks)
         let advances = firings.map(\.advance)
         if tasks.isEmpty {
-            for advance in advances { try store.advance(advance) }
+            try store.advance(advances)
         } else {
             _ = try submit(prepared: tasks, advances: advances, actor: "scheduler")
         }
         for firing in firings { events.publish(.schedule(scheduleID: firing.schedule.id, change: firing.change)) }
+    }
+
+    /// Stored schedules made usable: a next firing that is missing, not finite, out of range, or
+    /// later than the timing allows (the clock stepped back, a hand edit) is computed again.
+    func saneSchedules(_ schedules: [ScheduleRecord], now: Date) -> [ScheduleRecord] {
+        schedules.map { stored in
+            var schedule = stored
+            guard !schedule.paused else { return schedule }
+            let floor = max(now, schedule.lastFiredFor ?? .distantPast)
+            let earliest = schedule.timing.nextFiring(after: floor)
+            let next = schedule.nextAt?.timeIntervalSince1970
+            let sane = next.map { $0.isFinite && TimeBounds.dateProblem(Date(timeIntervalSince1970: $0), field: "next_at", now: now) == nil } ?? false
+            let tooLate = next.flatMap { value in earliest.map { value > $0.timeIntervalSince1970 + 1 } } ?? false
+            if !sane || tooLate {
+                logger.warning("a schedule's next firing was not usable; computed again", metadata: ["schedule": "\(schedule.id)", "stored": "\(next.map { "\($0)" } ?? "none")"])
+                schedule.nextAt = earliest
+            }
+            return schedule
+        }
     }
 
     /// True while the task is pending, running or paused.

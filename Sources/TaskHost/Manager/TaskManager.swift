@@ -59,6 +59,8 @@ public final class TaskManager: @unchecked Sendable {
         let report = try store.recoverAfterCrash()
         let now = Date().timeIntervalSince1970
         let tasks = try failInvalidRows(store.loadSchedulable(), now: now)
+        // Read before anything starts: a failure here must leave nothing half-started.
+        let storedSchedules = saneSchedules(try store.schedules(), now: Date(timeIntervalSince1970: now))
         lock.lock()
         for row in tasks {
             let task = LiveTask(row)
@@ -74,7 +76,7 @@ public final class TaskManager: @unchecked Sendable {
             if case .status(let id, let status, _) = event, status.isTerminal { schedules?.taskEnded(id) }
         }
         runner.withLock { $0 = schedules }
-        schedules.start(try store.schedules())
+        schedules.start(storedSchedules)
         let thread = Thread { [self] in schedulerLoop() }
         thread.name = "taskhost-scheduler"
         thread.start()

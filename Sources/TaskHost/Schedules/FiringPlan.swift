@@ -20,8 +20,8 @@ public struct FiringPlan: Sendable, Equatable {
     /// A firing later than this is missed (the host was down or asleep), not merely late.
     public static let onTimeWithin = 5.0
 
-    /// How many missed firings are looked at, at most, to find the latest ones.
-    static let scanLimit = 100_000
+    /// How many missed firings are looked at, at most, before jumping to the last week.
+    static let scanLimit = 20_000
 
     /// The plan for `timing` at `now`, its firing `due` being due.
     public static func make(timing: ScheduleTiming, due: Date, now: Date, catchUp: CatchUpPolicy, maxCatchUp: Int) -> FiringPlan {
@@ -32,12 +32,27 @@ public struct FiringPlan: Sendable, Equatable {
         // A long outage with a short interval: jump to the last `keep` firings instead of walking.
         if case .every(let seconds, _) = timing, seconds > 0, now.timeIntervalSince(due) / Double(seconds) > Double(keep + 2) {
             let steps = (now.timeIntervalSince(due) / Double(seconds)).rounded(.down)
-            let skipped = max(0, steps - Double(keep))
+            let skipped = min(max(0, steps - Double(keep)), 1e15)
             count = Int(skipped)
             cursor = due.addingTimeInterval(skipped * Double(seconds))
         }
         var scanned = 0
-        while let time = cursor, time <= now, scanned < scanLimit {
+        while let time = cursor, time <= now {
+            if scanned == scanLimit {
+                // A long outage of a frequent cron schedule: what was walked is counted as missed, and
+                // the walk goes on from the shortest recent window that holds a firing (an hour, a
+                // week, a year), so the firings run are the latest ones (the missed count is then a floor).
+                scanned += 1
+                for window: Double in [3600, 7 * 86_400, 400 * 86_400] {
+                    let start = now.addingTimeInterval(-window)
+                    if start > time, let resumed = timing.nextFiring(after: start), resumed <= now {
+                        latest = []
+                        cursor = resumed
+                        break
+                    }
+                }
+                continue
+            }
             count += 1
             scanned += 1
             latest.append(time)

@@ -23,6 +23,8 @@ final class ScheduleRunner: @unchecked Sendable {
     private var nextVersion: UInt64 = 1
     /// Tasks a queued firing waits for, by task id: the schedule to wake when it ends.
     private var waitingOn: [String: String] = [:]
+    /// Schedules whose firing could not be written, and how long they wait before the next try.
+    private var retryDelay: [String: Double] = [:]
     private var running = false
     private var thread: Thread?
     private let done = DispatchSemaphore(value: 0)
@@ -108,11 +110,12 @@ final class ScheduleRunner: @unchecked Sendable {
         while running {
             let now = Date().timeIntervalSince1970
             var due: [ScheduleRecord] = []
-            var seen = Set<String>()
+            var picked: [String: UInt64] = [:]
             while let first = queue.min, first.at <= now {
                 queue.removeMin()
-                guard versions[first.id] == first.version, let schedule = schedules[first.id], !schedule.paused, seen.insert(first.id).inserted
+                guard versions[first.id] == first.version, let schedule = schedules[first.id], !schedule.paused, picked[first.id] == nil
                 else { continue }
+                picked[first.id] = first.version
                 due.append(schedule)
             }
             guard due.isEmpty else {
@@ -120,9 +123,17 @@ final class ScheduleRunner: @unchecked Sendable {
                 let after = fire(due, Date())
                 condition.lock()
                 let written = Set(after.map(\.id))
-                for schedule in after where schedules[schedule.id] != nil { place(schedule) }
-                // Not written (the disk is full, the database busy): the same firings are tried again in a second.
-                for schedule in due where !written.contains(schedule.id) { push(schedule.id, at: now + 1) }
+                // A schedule paused, changed or removed while it fired keeps its newer state.
+                for schedule in after where versions[schedule.id] == picked[schedule.id] {
+                    retryDelay[schedule.id] = nil
+                    place(schedule)
+                }
+                // Not written (the disk is full, the database busy): tried again after 1 s, 2 s, 4 s… up to a minute.
+                for schedule in due where !written.contains(schedule.id) && versions[schedule.id] == picked[schedule.id] {
+                    let delay = min(60, (retryDelay[schedule.id] ?? 0.5) * 2)
+                    retryDelay[schedule.id] = delay
+                    push(schedule.id, at: now + delay)
+                }
                 continue
             }
             let wake = queue.min.map(\.at) ?? now + 60

@@ -17,13 +17,13 @@ struct ScheduleAdvance: Sendable {
 
     func apply(to connection: SQLiteConnection) throws {
         let now = Date().timeIntervalSince1970
-        // A schedule removed meanwhile: the firing must not happen either.
+        // A schedule removed or paused meanwhile: the firing must not happen either.
         guard try connection.run(
             """
             UPDATE schedules SET next_at = ?, queued_for = ?, last_fired_for = COALESCE(?, last_fired_for),
                 last_task_id = COALESCE(?, last_task_id), fired = fired + ?, skipped = skipped + ?,
                 last_skip = COALESCE(?, last_skip), updated_at = ?
-            WHERE id = ?
+            WHERE id = ? AND paused = 0
             """,
             [
                 .optional(nextAt?.timeIntervalSince1970), .optional(queuedFor?.timeIntervalSince1970),

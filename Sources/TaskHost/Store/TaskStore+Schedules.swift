@@ -36,14 +36,18 @@ extension TaskStore {
         }
     }
 
-    /// Pauses or resumes a schedule; `nextAt` is where a resumed one goes on from.
+    /// Pauses a schedule (its next firing is left as it is), or resumes one from `nextAt`.
     func setSchedulePaused(_ id: String, paused: Bool, nextAt: Date?, actor: String) throws(TaskHostError) {
         try write { connection in
             let now = Date().timeIntervalSince1970
-            guard try connection.run(
-                "UPDATE schedules SET paused = ?, next_at = ?, queued_for = NULL, updated_at = ? WHERE id = ?",
-                [.integer(paused ? 1 : 0), .optional(nextAt?.timeIntervalSince1970), .real(now), .text(id)]) == 1
-            else { throw TaskHostError.scheduleNotFound(id) }
+            let changed =
+                paused
+                ? try connection.run(
+                    "UPDATE schedules SET paused = 1, queued_for = NULL, updated_at = ? WHERE id = ?", [.real(now), .text(id)])
+                : try connection.run(
+                    "UPDATE schedules SET paused = 0, next_at = ?, queued_for = NULL, updated_at = ? WHERE id = ?",
+                    [.optional(nextAt?.timeIntervalSince1970), .real(now), .text(id)])
+            guard changed == 1 else { throw TaskHostError.scheduleNotFound(id) }
             try StoreAudit.insert(connection, action: paused ? "schedule_pause" : "schedule_resume", taskID: nil, actor: actor, detail: id, at: now)
         }
     }
@@ -56,9 +60,23 @@ extension TaskStore {
         }
     }
 
-    /// Writes a firing that started no task (every firing skipped, or only the schedule advanced).
-    func advance(_ advance: ScheduleAdvance) throws(TaskHostError) {
-        try write { connection in try advance.apply(to: connection) }
+    /// Writes firings that started no task (skipped, or queued), in one transaction.
+    func advance(_ advances: [ScheduleAdvance]) throws(TaskHostError) {
+        try write { connection in
+            for advance in advances { try advance.apply(to: connection) }
+        }
+    }
+
+    /// The full id of the schedule with this id or unique prefix, without reading the rest of its row.
+    func scheduleID(_ prefix: String) throws(TaskHostError) -> String {
+        let clean = prefix.lowercased()
+        guard !clean.isEmpty, clean.count <= 32, clean.allSatisfy(\.isHexDigit) else { throw .scheduleNotFound(prefix.clippedForMessage) }
+        let ids = try read { connection in
+            try connection.query("SELECT id FROM schedules WHERE id >= ? AND id < ? ORDER BY id LIMIT 6", [.text(clean), .text(clean + "g")]) { $0.text(0) }
+        }
+        guard let first = ids.first else { throw .scheduleNotFound(prefix) }
+        guard ids.count == 1 else { throw .ambiguousID(prefix, matches: ids, total: ids.count) }
+        return first
     }
 
     /// Every schedule, oldest first (a row that no longer decodes is left out: it must not stop the host).
@@ -70,16 +88,18 @@ extension TaskStore {
 
     /// One schedule by id or unique id prefix.
     public func schedule(_ prefix: String) throws(TaskHostError) -> ScheduleRecord {
-        let clean = prefix.lowercased()
-        guard !clean.isEmpty, clean.count <= 32, clean.allSatisfy(\.isHexDigit) else { throw .scheduleNotFound(prefix.clippedForMessage) }
-        let matches = try read { connection in
-            try connection.query(
-                "SELECT \(Self.scheduleColumns) FROM schedules WHERE id >= ? AND id < ? ORDER BY id LIMIT 6", [.text(clean), .text(clean + "g")]
-            ) { try Self.decodeSchedule($0) }
+        let id = try scheduleID(prefix)
+        let rows = try read { connection in
+            try connection.query("SELECT \(Self.scheduleColumns) FROM schedules WHERE id = ?", [.text(id)]) { row in
+                Result { try Self.decodeSchedule(row) }
+            }
         }
-        guard let first = matches.first else { throw .scheduleNotFound(prefix) }
-        guard matches.count == 1 else { throw .ambiguousID(prefix, matches: matches.map(\.id), total: matches.count) }
-        return first
+        guard let row = rows.first else { throw .scheduleNotFound(prefix) }
+        switch row {
+        case .success(let schedule): return schedule
+        case .failure(let error):
+            throw .invalidOption("schedule \(id.prefix(12)) cannot be read (\("\(error)".clippedForMessage)); remove it with `taskhost schedule rm \(id.prefix(12))`")
+        }
     }
 
     private static func decodeSchedule(_ row: SQLiteStatement) throws -> ScheduleRecord {

@@ -41,7 +41,8 @@ extension ControlAPI {
         group.delete("schedules/:id") { request, context in
             let id = try context.parameters.require("id")
             let actor = actor(request)
-            return try JSONResponse.make(try await blocking { try manager.removeSchedule(id, actor: actor) })
+            let removed = try await blocking { try manager.removeSchedule(id, actor: actor) }
+            return try JSONResponse.make(["id": removed, "removed": "true"])
         }
         for change in ["pause", "resume"] {
             group.post("schedules/:id/\(change)") { request, context in

@@ -186,10 +186,12 @@ struct ScheduleChange {
         var records: [ScheduleRecord] = []
         for id in ids {
             do {
-                let schedule: ScheduleRecord =
-                    method == .delete
-                    ? try await client.call(.DELETE, path(queryValue(id)), as: ScheduleRecord.self)
-                    : try await client.call(.POST, path(queryValue(id)), as: ScheduleRecord.self)
+                if method == .delete {
+                    let removed = try await client.call(.DELETE, path(queryValue(id)), as: [String: String].self)
+                    if !json { print("removed schedule \(Formatting.shortID(removed["id"] ?? id))") }
+                    continue
+                }
+                let schedule = try await client.call(.POST, path(queryValue(id)), as: ScheduleRecord.self)
                 records.append(schedule)
                 if !json {
                     let next = schedule.paused || verb == "removed" ? "" : schedule.nextAt.map { "; next \(ScheduleTiming.iso($0))" } ?? "; it never fires again"
