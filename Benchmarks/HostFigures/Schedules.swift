@@ -88,7 +88,7 @@ func scheduleKills(kills: Int) throws {
         return daemon
     }
     var daemon = try startHost()
-    let added = try cli(taskhost, ["schedule", "add", "noop", "--every", "1s", "--catch-up", "all", "--overlap", "allow", "--home", scratch.home.path])
+    let added = try cli(taskhost, ["schedule", "add", "noop", "-p", "i=0", "--every", "1s", "--catch-up", "all", "--overlap", "allow", "--home", scratch.home.path])
     let schedule = added.trimmingCharacters(in: .whitespacesAndNewlines)
     for round in 0..<kills {
         Thread.sleep(forTimeInterval: Double.random(in: 0.05...1.5))
@@ -118,10 +118,14 @@ private func cli(_ executable: String, _ arguments: [String]) throws -> String {
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.standardOutput = output
-    process.standardError = FileHandle.nullDevice
+    let errors = Pipe()
+    process.standardError = errors
     try process.run()
     let data = output.fileHandleForReading.readDataToEndOfFile()
+    let problem = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw FigureError("taskhost \(arguments.first ?? "") exited \(process.terminationStatus)") }
+    guard process.terminationStatus == 0 else {
+        throw FigureError("taskhost \(arguments.prefix(2).joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: problem, as: UTF8.self))")
+    }
     return String(decoding: data, as: UTF8.self)
 }
