@@ -33,21 +33,10 @@ func batchSubmit(tasks count: Int) throws {
     let file = scratch.home.appendingPathComponent("tasks.jsonl")
     let line = #"{"type":"noop","parameters":{"i":0},"options":{"delaySeconds":86400}}"#
     try (Array(repeating: line, count: count).joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
-    let daemon = Process()
-    daemon.executableURL = URL(fileURLWithPath: taskhost)
-    daemon.arguments = ["serve", "--home", scratch.home.path, "--plugins", scratch.plugins.path]
-    daemon.standardOutput = FileHandle.nullDevice
-    daemon.standardError = FileHandle.nullDevice
-    try daemon.run()
+    let daemon = try startDaemon(scratch)
     defer {
         daemon.terminate()
         daemon.waitUntilExit()
-    }
-    let socket = scratch.home.appendingPathComponent("taskhost.sock").path
-    let deadline = Date().addingTimeInterval(30)
-    while !FileManager.default.fileExists(atPath: socket) {
-        guard Date() < deadline else { throw FigureError("the daemon did not start") }
-        Thread.sleep(forTimeInterval: 0.05)
     }
     Thread.sleep(forTimeInterval: 0.3)
     let client = Process()

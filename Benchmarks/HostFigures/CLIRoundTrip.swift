@@ -26,19 +26,13 @@ func cliRoundTrip(tasks count: Int) throws {
         manager.shutdown(grace: .seconds(1))
     }
     let taskhost = buildDirectory.appendingPathComponent("taskhost").path
-    let daemon = Process()
-    daemon.executableURL = URL(fileURLWithPath: taskhost)
-    daemon.arguments = ["serve", "--home", scratch.home.path, "--plugins", scratch.plugins.path]
-    daemon.standardOutput = FileHandle.nullDevice
-    daemon.standardError = FileHandle.nullDevice
-    try daemon.run()
+    let daemon = try startDaemon(scratch)
     defer {
         daemon.terminate()
         daemon.waitUntilExit()
     }
-    let socket = scratch.home.appendingPathComponent("taskhost.sock").path
     let deadline = Date().addingTimeInterval(30)
-    while !FileManager.default.fileExists(atPath: socket) || (try? run(taskhost, ["list", "--limit", "1", "--home", scratch.home.path])) == nil {
+    while (try? run(taskhost, ["list", "--limit", "1", "--home", scratch.home.path])) == nil {
         guard Date() < deadline else { throw FigureError("the daemon did not start") }
         Thread.sleep(forTimeInterval: 0.05)
     }

@@ -74,12 +74,7 @@ func scheduleKills(kills: Int) throws {
     defer { scratch.remove() }
     let taskhost = buildDirectory.appendingPathComponent("taskhost").path
     func startHost() throws -> Process {
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: taskhost)
-        daemon.arguments = ["serve", "--home", scratch.home.path, "--plugins", scratch.plugins.path]
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try startDaemon(scratch)
         let deadline = Date().addingTimeInterval(30)
         while (try? cli(taskhost, ["schedule", "list", "--home", scratch.home.path])) == nil {
             guard Date() < deadline else { throw FigureError("the host did not start") }

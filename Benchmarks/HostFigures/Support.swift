@@ -102,3 +102,20 @@ func run(_ sql: String, on path: String) {
     sqlite3_close(connection)
 }
 
+
+/// A real `taskhost serve` on the scratch home (output discarded), once its socket exists; the caller ends it.
+func startDaemon(_ scratch: Scratch) throws -> Process {
+    let daemon = Process()
+    daemon.executableURL = buildDirectory.appendingPathComponent("taskhost")
+    daemon.arguments = ["serve", "--home", scratch.home.path, "--plugins", scratch.plugins.path]
+    daemon.standardOutput = FileHandle.nullDevice
+    daemon.standardError = FileHandle.nullDevice
+    try daemon.run()
+    let socket = scratch.home.appendingPathComponent("taskhost.sock").path
+    let deadline = Date().addingTimeInterval(30)
+    while !FileManager.default.fileExists(atPath: socket) {
+        guard Date() < deadline, daemon.isRunning else { throw FigureError("the daemon did not start") }
+        Thread.sleep(forTimeInterval: 0.02)
+    }
+    return daemon
+}

@@ -6,24 +6,12 @@ import Testing
 /// pause, refusals at add time, overlap, and exactly-once across host kills.
 @Suite("Schedules with the real host")
 struct ScheduleDaemonTests {
-    func scheduledTasks(_ daemon: DaemonFixture, _ schedule: String) throws -> [TaskSummary] {
-        let list = try daemon.cli("list", "--schedule", schedule, "--json", "--limit", "10000")
-        try #require(list.status == 0, "\(list.stderr)")
-        return try APICoding.decoder.decode(TaskPage.self, from: Data(list.stdout.utf8)).tasks
-    }
-
-    func add(_ daemon: DaemonFixture, _ arguments: [String]) throws -> String {
-        let added = try daemon.cli(["schedule", "add"] + arguments)
-        try #require(added.status == 0, "\(added.stderr)")
-        return added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     @Test("an every-2s schedule marks its tasks; after a SIGKILL and 5 s down it catches up once, no duplicate scheduledFor")
     func catchUpAfterKill() throws {
         let daemon = try DaemonFixture(plugins: ["Sleep"])
-        let schedule = try add(daemon, ["sleep", "--every", "2s", "-p", "seconds=0"])
-        #expect(try eventually(within: 10) { try scheduledTasks(daemon, schedule).count >= 2 })
-        for task in try scheduledTasks(daemon, schedule) {
+        let schedule = try daemon.addSchedule(["sleep", "--every", "2s", "-p", "seconds=0"])
+        #expect(try eventually(within: 10) { try daemon.scheduledTasks(schedule).count >= 2 })
+        for task in try daemon.scheduledTasks(schedule) {
             #expect(task.source == .scheduled && task.schedule == schedule && task.scheduledFor != nil)
             let seconds = try #require(task.scheduledFor).timeIntervalSince1970
             #expect(seconds.truncatingRemainder(dividingBy: 2) == 0, "aligned to the clock: \(seconds)")
@@ -31,12 +19,12 @@ struct ScheduleDaemonTests {
         let manual = try daemon.cli("start", "sleep", "-p", "seconds=0").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try daemon.detail(manual).task.source == .manual)
         daemon.signal(SIGKILL)
-        let before = try scheduledTasks(daemon, schedule)
+        let before = try daemon.scheduledTasks(schedule)
         let lastBefore = try #require(before.compactMap(\.scheduledFor).max())
         Thread.sleep(forTimeInterval: 5)
         let restarted = try daemon.restarted()
-        #expect(try eventually(within: 10) { try scheduledTasks(restarted, schedule).count >= before.count + 2 })
-        let after = try scheduledTasks(restarted, schedule)
+        #expect(try eventually(within: 10) { try restarted.scheduledTasks(schedule).count >= before.count + 2 })
+        let after = try restarted.scheduledTasks(schedule)
         let times = after.compactMap(\.scheduledFor)
         #expect(Set(times).count == times.count, "no duplicate scheduledFor")
         // The firings missed while down ran once, as one task (catch-up latest): from the last before the
@@ -51,15 +39,15 @@ struct ScheduleDaemonTests {
     @Test("a paused schedule fires nothing; resumed, it goes on from its next firing")
     func pausedFiresNothing() throws {
         let daemon = try DaemonFixture(plugins: ["Sleep"])
-        let schedule = try add(daemon, ["sleep", "--every", "1s", "-p", "seconds=0"])
+        let schedule = try daemon.addSchedule(["sleep", "--every", "1s", "-p", "seconds=0"])
         #expect(try daemon.cli("schedule", "pause", schedule).status == 0)
-        let count = try scheduledTasks(daemon, schedule).count
+        let count = try daemon.scheduledTasks(schedule).count
         Thread.sleep(forTimeInterval: 2.5)
-        #expect(try scheduledTasks(daemon, schedule).count == count)
+        #expect(try daemon.scheduledTasks(schedule).count == count)
         let shown = try daemon.cli("schedule", "show", schedule, "--json")
         #expect(try APICoding.decoder.decode(ScheduleRecord.self, from: Data(shown.stdout.utf8)).paused)
         #expect(try daemon.cli("schedule", "resume", schedule).status == 0)
-        #expect(try eventually(within: 5) { try scheduledTasks(daemon, schedule).count > count })
+        #expect(try eventually(within: 5) { try daemon.scheduledTasks(schedule).count > count })
         let next = try daemon.cli("schedule", "next", schedule, "-n", "3", "--json")
         let times = try JSONDecoder().decode([String].self, from: Data(next.stdout.utf8))
         #expect(times.count == 3 && times.allSatisfy { $0.hasSuffix("Z") })
@@ -95,10 +83,10 @@ struct ScheduleDaemonTests {
     @Test("overlap skip: while the previous task runs, firings are skipped and the skip is recorded")
     func overlapSkip() throws {
         let daemon = try DaemonFixture(plugins: ["Sleep"])
-        let schedule = try add(daemon, ["sleep", "--every", "1s", "-p", "seconds=30"])
-        #expect(try eventually(within: 5) { try scheduledTasks(daemon, schedule).count == 1 })
+        let schedule = try daemon.addSchedule(["sleep", "--every", "1s", "-p", "seconds=30"])
+        #expect(try eventually(within: 5) { try daemon.scheduledTasks(schedule).count == 1 })
         Thread.sleep(forTimeInterval: 2.5)
-        #expect(try scheduledTasks(daemon, schedule).count == 1, "no second task while the first runs")
+        #expect(try daemon.scheduledTasks(schedule).count == 1, "no second task while the first runs")
         let shown = try APICoding.decoder.decode(ScheduleRecord.self, from: Data(try daemon.cli("schedule", "show", schedule, "--json").stdout.utf8))
         #expect(shown.skipped >= 2 && shown.lastSkip?.contains("had not ended") == true, "\(shown)")
         #expect(try daemon.cli("audit").stdout.contains("schedule_skip"))
@@ -107,7 +95,7 @@ struct ScheduleDaemonTests {
     @Test("exactly once across host SIGKILLs: a 1 s schedule with catch-up all has one task per second, none twice")
     func exactlyOnceAcrossKills() throws {
         var daemon = try DaemonFixture(plugins: ["Sleep"])
-        let schedule = try add(daemon, ["sleep", "--every", "1s", "-p", "seconds=0", "--catch-up", "all", "--overlap", "allow"])
+        let schedule = try daemon.addSchedule(["sleep", "--every", "1s", "-p", "seconds=0", "--catch-up", "all", "--overlap", "allow"])
         for round in 0..<5 {
             Thread.sleep(forTimeInterval: Double.random(in: 0.3...1.7))
             daemon.signal(SIGKILL)
@@ -115,7 +103,7 @@ struct ScheduleDaemonTests {
             daemon = try daemon.restarted()
         }
         Thread.sleep(forTimeInterval: 1.5)
-        let times = try scheduledTasks(daemon, schedule).compactMap(\.scheduledFor).map(\.timeIntervalSince1970).sorted()
+        let times = try daemon.scheduledTasks(schedule).compactMap(\.scheduledFor).map(\.timeIntervalSince1970).sorted()
         #expect(Set(times).count == times.count, "duplicates: \(times.count - Set(times).count)")
         let first = try #require(times.first), last = try #require(times.last)
         let expected = Int(last - first) + 1

@@ -6,18 +6,6 @@ import Testing
 /// overlap queue, and the status counts a batch insert maintains.
 @Suite("Schedules: faults")
 struct ScheduleFaultTests {
-    func scheduledTasks(_ daemon: DaemonFixture, _ schedule: String) throws -> [TaskSummary] {
-        let list = try daemon.cli("list", "--schedule", schedule, "--json", "--limit", "10000")
-        try #require(list.status == 0, "\(list.stderr)")
-        return try APICoding.decoder.decode(TaskPage.self, from: Data(list.stdout.utf8)).tasks
-    }
-
-    func add(_ daemon: DaemonFixture, _ arguments: [String]) throws -> String {
-        let added = try daemon.cli(["schedule", "add"] + arguments)
-        try #require(added.status == 0, "\(added.stderr)")
-        return added.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     func sqlite(_ daemon: DaemonFixture, _ sql: String) throws -> String {
         let result = try runCommand("/usr/bin/env", ["sqlite3", daemon.home.appendingPathComponent("taskhost.db").path, sql])
         try #require(result.status == 0, "sqlite3: \(result.stderr)")
@@ -28,29 +16,29 @@ struct ScheduleFaultTests {
     func pauseRacingFirings() throws {
         let daemon = try DaemonFixture(plugins: ["Sleep"])
         var ids: [String] = []
-        for _ in 0..<30 { ids.append(try add(daemon, ["sleep", "--every", "1s", "-p", "seconds=0", "--overlap", "allow"])) }
+        for _ in 0..<30 { ids.append(try daemon.addSchedule(["sleep", "--every", "1s", "-p", "seconds=0", "--overlap", "allow"])) }
         Thread.sleep(forTimeInterval: 1.5)
         #expect(try daemon.cli(["schedule", "pause"] + ids).status == 0)
         Thread.sleep(forTimeInterval: 1.2)
-        let counts = try ids.map { try scheduledTasks(daemon, $0).count }
+        let counts = try ids.map { try daemon.scheduledTasks($0).count }
         Thread.sleep(forTimeInterval: 2.5)
-        #expect(try ids.map { try scheduledTasks(daemon, $0).count } == counts, "a paused schedule fired")
+        #expect(try ids.map { try daemon.scheduledTasks($0).count } == counts, "a paused schedule fired")
         #expect(try sqlite(daemon, "SELECT count(*) FROM schedules WHERE paused = 1;").trimmingCharacters(in: .whitespacesAndNewlines) == "30")
     }
 
     @Test("a stored next firing of -1e300 and an unknown time zone neither stop the host; the first fires, the second can be removed")
     func brokenRows() throws {
         let daemon = try DaemonFixture(plugins: ["Sleep"])
-        let nan = try add(daemon, ["sleep", "--every", "1s", "-p", "seconds=0"])
-        let zone = try add(daemon, ["sleep", "--cron", "0 3 * * *", "--tz", "Europe/Berlin", "-p", "seconds=0"])
+        let nan = try daemon.addSchedule(["sleep", "--every", "1s", "-p", "seconds=0"])
+        let zone = try daemon.addSchedule(["sleep", "--cron", "0 3 * * *", "--tz", "Europe/Berlin", "-p", "seconds=0"])
         daemon.signal(SIGTERM)
         _ = try sqlite(daemon, """
             UPDATE schedules SET next_at = -1e300 WHERE id = '\(nan)';
             UPDATE schedules SET timing = replace(timing, 'Europe/Berlin', 'Mars/Olympus') WHERE id = '\(zone)';
             """)
         let restarted = try daemon.restarted()
-        let before = try scheduledTasks(restarted, nan).count
-        #expect(try eventually(within: 5) { try scheduledTasks(restarted, nan).count > before }, "the repaired schedule fires")
+        let before = try restarted.scheduledTasks(nan).count
+        #expect(try eventually(within: 5) { try restarted.scheduledTasks(nan).count > before }, "the repaired schedule fires")
         let shown = try restarted.cli("schedule", "show", zone)
         #expect(shown.status == 1 && shown.stderr.contains("cannot be read") && shown.stderr.contains("schedule rm"), "\(shown.stderr)")
         #expect(try restarted.cli("schedule", "rm", zone).status == 0)
@@ -60,10 +48,10 @@ struct ScheduleFaultTests {
     @Test("overlap queue: a task longer than the interval never runs beside the next one")
     func overlapQueue() throws {
         let daemon = try DaemonFixture(plugins: ["Sleep"])
-        let schedule = try add(daemon, ["sleep", "--every", "1s", "-p", "seconds=1.6", "--overlap", "queue"])
+        let schedule = try daemon.addSchedule(["sleep", "--every", "1s", "-p", "seconds=1.6", "--overlap", "queue"])
         Thread.sleep(forTimeInterval: 6.5)
         #expect(try daemon.cli("schedule", "pause", schedule).status == 0)
-        let tasks = try scheduledTasks(daemon, schedule).filter { $0.startedAt != nil }
+        let tasks = try daemon.scheduledTasks(schedule).filter { $0.startedAt != nil }
         #expect(tasks.count >= 2)
         let spans = tasks.compactMap { task in task.startedAt.map { ($0, task.finishedAt ?? .distantFuture) } }.sorted { $0.0 < $1.0 }
         for (earlier, later) in zip(spans, spans.dropFirst()) {
