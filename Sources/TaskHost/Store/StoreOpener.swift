@@ -13,7 +13,7 @@ enum StoreOpener {
             try verifyOwnership(connection, path: path)
             // WAL: readers never block on the writer. See StoreDurability for what each level survives.
             try connection.execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = \(durability.synchronousPragma); PRAGMA foreign_keys = OFF; PRAGMA cache_size = -32768")
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = \(durability.synchronousPragma); PRAGMA foreign_keys = OFF")
             try migrate(connection)
             return connection
         } catch let error as TaskHostError {
