@@ -22,7 +22,8 @@ struct TaskActionRunner {
                 }
                 var record = try APICoding.decoder.decode(TaskRecord.self, from: response.body)
                 // A process is paused or signalled at once, not at a checkpoint: report what happened.
-                if record.isolation == .process, record.stopRequested || record.pauseRequested {
+                let waitsForSlot = verb == "resumed" && record.status == .pending
+                if record.isolation == .process, record.stopRequested || record.pauseRequested || waitsForSlot {
                     record = try await settled(record, client: client)
                 }
                 records.append(record)
@@ -41,10 +42,10 @@ struct TaskActionRunner {
 }
 
 extension TaskActionRunner {
-    /// The task once its pending request took effect, or as it is after a second.
+    /// The task once its pending request took effect (or a resumed one runs again), or as it is after a second.
     private func settled(_ record: TaskRecord, client: ControlClient) async throws -> TaskRecord {
         var current = record
-        for _ in 0..<50 where current.stopRequested || current.pauseRequested {
+        for _ in 0..<50 where current.stopRequested || current.pauseRequested || current.status == .pending {
             try await Task.sleep(for: .milliseconds(20))
             current = try await client.call(.GET, "/v1/tasks/\(record.id)", as: TaskDetail.self).task
         }

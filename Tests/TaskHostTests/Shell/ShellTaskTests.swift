@@ -72,7 +72,9 @@ struct ShellTaskTests {
         let before = try daemon.logEntries(id).count
         Thread.sleep(forTimeInterval: 1)
         #expect(try daemon.logEntries(id).count == before, "no output while paused")
-        #expect(try daemon.cli("resume", id).status == 0)
+        let resumed = try daemon.cli("resume", id)
+        #expect(resumed.status == 0 && resumed.stdout.contains("now running"), "\(resumed.stdout)")
+        #expect(try daemon.detail(id).task.pid == pid, "the same process goes on")
         #expect(try eventually { try daemon.logEntries(id).count >= before + 5 })
         let stop = try daemon.cli("stop", id)
         #expect(stop.status == 0)
