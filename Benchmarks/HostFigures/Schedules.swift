@@ -77,12 +77,23 @@ func scheduleKills(kills: Int) throws {
         let daemon = try startDaemon(scratch)
         let deadline = Date().addingTimeInterval(30)
         while (try? cli(taskhost, ["schedule", "list", "--home", scratch.home.path])) == nil {
-            guard Date() < deadline else { throw FigureError("the host did not start") }
+            guard Date() < deadline else {
+                kill(daemon.processIdentifier, SIGKILL)
+                daemon.waitUntilExit()
+                throw FigureError("the host did not start")
+            }
             Thread.sleep(forTimeInterval: 0.02)
         }
         return daemon
     }
     var daemon = try startHost()
+    // Whichever host runs when this ends (a failed step included) goes with it.
+    defer {
+        if daemon.isRunning {
+            kill(daemon.processIdentifier, SIGKILL)
+            daemon.waitUntilExit()
+        }
+    }
     let added = try cli(taskhost, ["schedule", "add", "noop", "-p", "i=0", "--every", "1s", "--catch-up", "all", "--overlap", "allow", "--home", scratch.home.path])
     let schedule = added.trimmingCharacters(in: .whitespacesAndNewlines)
     for round in 0..<kills {

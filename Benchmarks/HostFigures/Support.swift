@@ -114,7 +114,11 @@ func startDaemon(_ scratch: Scratch) throws -> Process {
     let socket = scratch.home.appendingPathComponent("taskhost.sock").path
     let deadline = Date().addingTimeInterval(30)
     while !FileManager.default.fileExists(atPath: socket) {
-        guard Date() < deadline, daemon.isRunning else { throw FigureError("the daemon did not start") }
+        guard Date() < deadline, daemon.isRunning else {
+            kill(daemon.processIdentifier, SIGKILL)
+            daemon.waitUntilExit()
+            throw FigureError("the daemon did not start")
+        }
         Thread.sleep(forTimeInterval: 0.02)
     }
     return daemon
