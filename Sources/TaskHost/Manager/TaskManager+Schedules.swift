@@ -69,14 +69,10 @@ extension TaskManager {
     /// The schedule's next `count` firings (from now for a paused one: where a resume would go on).
     public func nextFirings(_ prefix: String, count: Int) throws(TaskHostError) -> [Date] {
         let schedule = try store.schedule(prefix)
-        let now = Date()
-        var times: [Date] = []
-        var cursor = schedule.paused ? schedule.timing.nextFiring(after: now) : (schedule.nextAt ?? nil)
-        while let time = cursor, times.count < max(1, min(count, 10_000)) {
-            times.append(time)
-            cursor = schedule.timing.nextFiring(after: time)
-        }
-        return times
+        guard !schedule.paused else { return schedule.timing.firings(after: Date(), count: count) }
+        guard let next = schedule.nextAt else { return [] }
+        let wanted = max(1, min(count, 10_000))
+        return [next] + (wanted > 1 ? schedule.timing.firings(after: next, count: wanted - 1) : [])
     }
 
     /// Fires `due` schedules at `now`: every task they start and every advance in one transaction.

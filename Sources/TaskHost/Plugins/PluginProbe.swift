@@ -75,11 +75,7 @@ struct PluginProbe: Sendable {
 
     /// "SIGSEGV", "SIGILL", ... or "signal N".
     static func signalName(_ signal: Int32) -> String {
-        let names: [Int32: String] = [
-            SIGILL: "SIGILL", SIGTRAP: "SIGTRAP", SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL",
-            SIGSEGV: "SIGSEGV", SIGTERM: "SIGTERM", SIGXCPU: "SIGXCPU", SIGSYS: "SIGSYS",
-        ]
-        return names[signal].map { "\($0) (signal \(signal))" } ?? "signal \(signal)"
+        ProcessExit.knownSignalName(signal).map { "\($0) (signal \(signal))" } ?? "signal \(signal)"
     }
 }
 

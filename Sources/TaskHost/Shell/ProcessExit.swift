@@ -20,13 +20,16 @@ public struct ProcessExit: Sendable, Codable, Equatable {
     }
 
     /// The usual name of a Linux signal ("SIG15" for one without).
-    static func signalName(_ signal: Int32) -> String {
+    static func signalName(_ signal: Int32) -> String { knownSignalName(signal) ?? "SIG\(signal)" }
+
+    /// The usual name of a Linux signal, if it has one.
+    static func knownSignalName(_ signal: Int32) -> String? {
         let names: [Int32: String] = [
             SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP", SIGABRT: "SIGABRT",
             SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGUSR1: "SIGUSR1", SIGSEGV: "SIGSEGV", SIGUSR2: "SIGUSR2",
             SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM", SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ", SIGSYS: "SIGSYS",
         ]
-        return names[signal] ?? "SIG\(signal)"
+        return names[signal]
     }
 }
 

@@ -220,7 +220,7 @@ struct ShellAttempt {
                 ShellResult(exitCode: $0.exitCode, signal: $0.signal, durationSeconds: (duration * 1000).rounded() / 1000,
                     lastLines: Array(lastLines.suffix(ShellAttempt.resultLines)))
             }
-            let json = result.flatMap { try? JSONEncoder.sortedWithoutSlashes.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+            let json = result.flatMap { try? APICoding.encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
             // A stop was asked for and the command did not succeed: stopped, whoever's signal ended it
             // (a service manager may signal the group during a host shutdown before this driver does).
             if let reason = control.requestedStop, failure != nil {
@@ -231,14 +231,5 @@ struct ShellAttempt {
             }
             return ShellOutcome(outcome: .finished(resultJSON: json ?? "{}"), exit: exit, resultJSON: json)
         }
-    }
-}
-
-extension JSONEncoder {
-    /// Sorted keys, slashes as they are: stable, readable stored JSON.
-    static var sortedWithoutSlashes: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
     }
 }

@@ -10,7 +10,7 @@ extension TaskStore {
 
     /// Stores a new schedule.
     func insertSchedule(_ schedule: ScheduleRecord, actor: String) throws(TaskHostError) {
-        let encoder = JSONEncoder.sortedWithoutSlashes
+        let encoder = APICoding.encoder
         let options: Data, timing: Data
         do {
             options = try encoder.encode(schedule.options)
@@ -103,7 +103,7 @@ extension TaskStore {
     }
 
     private static func decodeSchedule(_ row: SQLiteStatement) throws -> ScheduleRecord {
-        let decoder = JSONDecoder()
+        let decoder = APICoding.decoder
         func date(_ column: Int32) -> Date? { row.optionalDouble(column).map(Date.init(timeIntervalSince1970:)) }
         return ScheduleRecord(
             id: row.text(0), name: row.optionalText(1), type: row.text(2),

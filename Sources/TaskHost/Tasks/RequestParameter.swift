@@ -12,9 +12,7 @@ struct RequestParameter: Decodable {
             return
         }
         let fragment = try JSONFragment(from: decoder)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        value = .string(String(decoding: try encoder.encode(fragment), as: UTF8.self))
+        value = .string(String(decoding: try APICoding.encoder.encode(fragment), as: UTF8.self))
     }
 }
 

@@ -86,8 +86,6 @@ struct ExecCommand: AsyncParsableCommand {
     }
 
     private static func json<Value: Encodable>(_ value: Value) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try APICoding.encoder.encode(value), as: UTF8.self)
     }
 }
