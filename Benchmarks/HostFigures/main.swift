@@ -11,6 +11,7 @@
 //   taskhost-figures schedules [N]         N schedules every second for 10 s: firing lateness, duplicates, misses
 //   taskhost-figures schedule-kills [N]    a real host with a 1 s schedule SIGKILLed N times: duplicates, misses
 //   taskhost-figures batch [N]             N tasks submitted 10,000 per transaction: in the process, and `start --from-file`
+//   taskhost-figures commit-floor [N]      bare SQLite insert+commit vs a durable submit vs submit-and-run, N each
 //   taskhost-figures all [--smoke]         everything (small sizes with --smoke)
 import Foundation
 
@@ -30,6 +31,7 @@ do {
     case "schedules": try scheduleLateness(schedules: number ?? 1000, seconds: 10)
     case "schedule-kills": try scheduleKills(kills: number ?? 100)
     case "batch": try batchSubmit(tasks: number ?? 100_000)
+    case "commit-floor": try commitFloor(commits: number ?? 20_000)
     case "all":
         try recovery(tasks: smoke ? 2000 : 100_000)
         try pauseLatency(rounds: smoke ? 5 : 50)
@@ -42,8 +44,9 @@ do {
         try scheduleLateness(schedules: smoke ? 100 : 1000, seconds: smoke ? 3 : 10)
         try scheduleKills(kills: smoke ? 3 : 100)
         try batchSubmit(tasks: smoke ? 10_000 : 100_000)
+        try commitFloor(commits: smoke ? 1000 : 20_000)
     default:
-        FileHandle.standardError.write(Data("usage: taskhost-figures recovery|pause|plugins|cli|paused-rss|storage|isolation|shell|schedules|schedule-kills|batch [N] | all [--smoke]\n".utf8))
+        FileHandle.standardError.write(Data("usage: taskhost-figures recovery|pause|plugins|cli|paused-rss|storage|isolation|shell|schedules|schedule-kills|batch|commit-floor [N] | all [--smoke]\n".utf8))
         exit(2)
     }
 } catch {

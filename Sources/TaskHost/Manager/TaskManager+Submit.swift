@@ -34,8 +34,7 @@ extension TaskManager {
         lock.unlock()
         let inserted: (id: String, seq: Int64, existing: Bool)
         do {
-            let start = startsAtOnce ? Self.attemptStartUpdate(prepared.record.id, attempt: 1, now: now.timeIntervalSince1970) : nil
-            inserted = try store.insert(prepared.record, actor: actor, then: start)
+            inserted = try store.insert(prepared.record, actor: actor, startedAt: startsAtOnce ? now.timeIntervalSince1970 : nil)
         } catch {
             if startsAtOnce { releaseReservedSlot(typeName) }
             throw error

@@ -19,6 +19,8 @@ final class StoreWriter: @unchecked Sendable {
     final class Ticket: @unchecked Sendable {
         private let done = DispatchSemaphore(value: 0)
         private let completed = Atomic<Bool>(false)
+        /// Somebody blocks on it: it goes in the next round, not after the linger.
+        fileprivate let awaited = Atomic<Bool>(false)
         private var error: (any Error)?
         fileprivate weak var writer: StoreWriter?
         fileprivate var onCommit: (@Sendable ((any Error)?) -> Void)?
@@ -38,6 +40,8 @@ final class StoreWriter: @unchecked Sendable {
 
         /// Blocks until committed, committing it on this thread when no other commit is running.
         func wait() throws {
+            // Set before `lead` takes the writer's lock, so a leader choosing its next round sees it.
+            awaited.store(true, ordering: .releasing)
             writer?.lead(until: self)
             done.wait()
             if let error { throw error }
@@ -51,6 +55,8 @@ final class StoreWriter: @unchecked Sendable {
         /// A bulk write (a prune batch) is committed in a transaction of its own, so the small
         /// writes queued beside it are not held up by its work.
         let alone: Bool
+        /// A new task's insert: it depends on no write queued before it, so it may commit ahead of them.
+        let independent: Bool
     }
 
     // Invariant: `queue`, `leading` and `stopping` are only touched with `condition` locked;
@@ -93,7 +99,9 @@ final class StoreWriter: @unchecked Sendable {
 
     /// Queues `write`; the caller decides when (or whether) to wait for it. `onCommit` runs on
     /// the committing thread once the write is committed (or has failed).
-    func enqueue(_ write: @escaping Write, alone: Bool = false, onCommit: (@Sendable ((any Error)?) -> Void)? = nil) -> Ticket {
+    func enqueue(
+        _ write: @escaping Write, alone: Bool = false, independent: Bool = false, onCommit: (@Sendable ((any Error)?) -> Void)? = nil
+    ) -> Ticket {
         let ticket = Ticket()
         ticket.writer = self
         ticket.onCommit = onCommit
@@ -103,15 +111,16 @@ final class StoreWriter: @unchecked Sendable {
             ticket.complete(TaskHostError.shuttingDown)
             return ticket
         }
-        queue.append(Pending(write: write, ticket: ticket, queuedAt: .now, alone: alone))
+        queue.append(Pending(write: write, ticket: ticket, queuedAt: .now, alone: alone, independent: independent))
         if queue.count == 1 { condition.signal() }
         condition.unlock()
         return ticket
     }
 
-    /// Queues `write` and blocks until it is committed (`alone`: in a transaction of its own).
-    func write(_ write: @escaping Write, alone: Bool = false) throws {
-        try enqueue(write, alone: alone).wait()
+    /// Queues `write` and blocks until it is committed (`alone`: in a transaction of its own;
+    /// `independent`: it may commit ahead of writes queued before it).
+    func write(_ write: @escaping Write, alone: Bool = false, independent: Bool = false) throws {
+        try enqueue(write, alone: alone, independent: independent).wait()
     }
 
     /// Flushes what is buffered and queued, then ends the background thread.
@@ -141,23 +150,48 @@ final class StoreWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Commits batches until the queue is empty. Called and returns with `condition` locked and `leading` set; clears it.
-    private func commitRoundsLocked() {
+    /// Commits rounds while some queued write is due. Called and returns with `condition` locked
+    /// and `leading` set; clears it.
+    /// `activityDue`: the first round commits even with no write chosen, to flush buffered activity.
+    private func commitRoundsLocked(activityDue: Bool = false) {
+        var flushAnyway = activityDue
         while true {
-            // Everything queued goes in one transaction, except that a bulk write goes alone:
-            // the small writes before it commit first, the ones after it in the next round.
-            let cut = queue.firstIndex(where: \.alone).map { $0 == 0 ? 1 : $0 } ?? queue.count
-            let batch = Array(queue[..<cut])
-            queue.removeFirst(cut)
-            condition.unlock()
-            commit(batch)
-            condition.lock()
-            if queue.isEmpty {
+            let batch = takeRoundLocked(now: .now)
+            if batch.isEmpty && !flushAnyway {
                 leading = false
                 condition.broadcast()
                 return
             }
+            flushAnyway = false
+            condition.unlock()
+            commit(batch)
+            condition.lock()
         }
+    }
+
+    /// Removes and returns the next round's writes, in queue order: every write up to the last one
+    /// that is due (awaited, lingered, or the writer is stopping), plus awaited independent writes
+    /// after it. Writes nobody waits for yet stay queued until they linger, so that they commit
+    /// together (one page written per table for many tasks) instead of one by one with each submit.
+    /// A bulk write goes alone: the writes chosen before it commit first, the ones after it later.
+    private func takeRoundLocked(now: ContinuousClock.Instant) -> [Pending] {
+        func due(_ pending: Pending) -> Bool {
+            stopping || pending.ticket.awaited.load(ordering: .acquiring) || now >= pending.queuedAt + linger
+        }
+        guard let prefixEnd = queue.lastIndex(where: { due($0) && !$0.independent }).map({ $0 + 1 }) ?? (queue.contains(where: due) ? 0 : nil)
+        else { return [] }
+        if prefixEnd == queue.count, !queue.contains(where: \.alone) {
+            defer { queue.removeAll(keepingCapacity: true) }
+            return queue
+        }
+        var chosen = Array(queue.indices.filter { $0 < prefixEnd || (queue[$0].independent && due(queue[$0])) })
+        if let bulk = chosen.firstIndex(where: { queue[$0].alone }) {
+            chosen.removeSubrange((bulk == 0 ? 1 : bulk)...)
+        }
+        let taken = Set(chosen)
+        let round = chosen.map { queue[$0] }
+        queue = queue.indices.filter { !taken.contains($0) }.map { queue[$0] }
+        return round
     }
 
     private func backgroundLoop() {
@@ -168,7 +202,7 @@ final class StoreWriter: @unchecked Sendable {
             let writesDue = queue.first.map { now >= $0.queuedAt + linger } ?? false
             if !leading && (writesDue || activityDue || stopping) {
                 leading = true
-                commitRoundsLocked()
+                commitRoundsLocked(activityDue: activityDue || stopping)
                 if stopping && queue.isEmpty {
                     condition.unlock()
                     stopped.signal()
@@ -192,27 +226,28 @@ final class StoreWriter: @unchecked Sendable {
         let activity = buffer.take()
         if batch.isEmpty && activity.isEmpty { return }
         do {
-            try connection.execute("BEGIN IMMEDIATE")
+            // Prepared once and reused (`run`), not parsed every round as `execute` would.
+            try connection.run("BEGIN IMMEDIATE")
             if !activity.isEmpty { try flushActivity(connection, activity) }
             // A lone write needs no savepoint: if it fails, the whole transaction rolls back.
             if batch.count == 1 && activity.isEmpty, let only = batch.first {
                 try only.write(connection)
-                try connection.execute("COMMIT")
+                try connection.run("COMMIT")
                 lastFailure.withLock { $0 = nil }
                 only.ticket.complete(nil)
                 return
             }
             for (index, pending) in batch.enumerated() {
-                try connection.execute("SAVEPOINT write")
+                try connection.run("SAVEPOINT write")
                 do {
                     try pending.write(connection)
-                    try connection.execute("RELEASE write")
+                    try connection.run("RELEASE write")
                 } catch {
                     errors[index] = error
                     try connection.execute("ROLLBACK TO write; RELEASE write")
                 }
             }
-            try connection.execute("COMMIT")
+            try connection.run("COMMIT")
             lastFailure.withLock { $0 = nil }
         } catch {
             let systemError = connection.systemErrno

@@ -39,12 +39,13 @@ public let hostDeathsBeforeSuspect = 2
 
 extension TaskStore {
     /// Inserts a new task, unless one with the same idempotency key exists and has not failed:
-    /// then returns that task's id and `existing: true`. Atomic with the check. `then` is applied
-    /// to the new row in the same transaction (a task that starts at once is inserted running).
-    func insert(_ record: TaskRecord, actor: String, then follow: TaskUpdate? = nil) throws(TaskHostError) -> (id: String, seq: Int64, existing: Bool) {
+    /// then returns that task's id and `existing: true`. Atomic with the check. With `startedAt`
+    /// the row is inserted running its first attempt (a task that starts at once: one row written, not two).
+    func insert(_ record: TaskRecord, actor: String, startedAt: Double? = nil) throws(TaskHostError) -> (id: String, seq: Int64, existing: Bool) {
         let outcome = LockedResult<(String, Int64, Bool)>()
-        try write { connection in
-            outcome.set(try Self.insert(record, audit: actor, countNow: true, then: follow, into: connection))
+        // Without an idempotency key it reads nothing another queued write could change.
+        try write(independent: record.idempotencyKey == nil) { connection in
+            outcome.set(try Self.insert(record, audit: actor, countNow: true, startedAt: startedAt, into: connection))
         }
         guard let (id, seq, existing) = outcome.get() else { throw .invalidOption("submit did not complete") }
         return (id, seq, existing)
@@ -54,14 +55,14 @@ extension TaskStore {
     /// that created them (exactly once: a firing's task and its schedule's advance commit together).
     func insert(batch records: [TaskRecord], actor: String, firings: [ScheduleAdvance] = []) throws(TaskHostError) -> [(id: String, seq: Int64, existing: Bool)] {
         let outcome = LockedResult<[(String, Int64, Bool)]>()
-        try write { connection in
+        try write(independent: firings.isEmpty && records.allSatisfy { $0.idempotencyKey == nil }) { connection in
             var inserted: [(String, Int64, Bool)] = []
             inserted.reserveCapacity(records.count)
             var added: [TaskStatus: Int] = [:]
             // One audit row for a batch (its tasks are found by their source and schedule), one per task otherwise.
             let auditEach = records.count == 1
             for record in records {
-                let row = try Self.insert(record, audit: auditEach ? actor : nil, countNow: false, then: nil, into: connection)
+                let row = try Self.insert(record, audit: auditEach ? actor : nil, countNow: false, startedAt: nil, into: connection)
                 if !row.2 { added[record.status, default: 0] += 1 }
                 inserted.append(row)
             }
@@ -90,7 +91,7 @@ extension TaskStore {
 
     /// `countNow`: add the row to the status counts here (a batch counts all its rows at the end).
     private static func insert(
-        _ record: TaskRecord, audit actor: String?, countNow: Bool, then follow: TaskUpdate?, into connection: SQLiteConnection
+        _ record: TaskRecord, audit actor: String?, countNow: Bool, startedAt: Double?, into connection: SQLiteConnection
     ) throws -> (String, Int64, Bool) {
         if let key = record.idempotencyKey {
             let found = try connection.query(
@@ -99,15 +100,16 @@ extension TaskStore {
             if let (id, seq) = found.first { return (id, seq, true) }
         }
         let now = record.createdAt.timeIntervalSince1970
+        let status: TaskStatus = startedAt == nil ? record.status : .running
         try connection.run(
             """
             INSERT INTO tasks (id, type, name, status, priority, parameters, tags, max_retries, backoff_base,
                 backoff_factor, backoff_cap, timeout, requeue_on_interrupt, idempotency_key, created_at, updated_at, run_at,
-                isolation, memory_limit, cpu_limit, source, schedule_id, scheduled_for)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                isolation, memory_limit, cpu_limit, source, schedule_id, scheduled_for, attempt, started_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                .text(record.id), .text(record.type), .optional(record.name), .text(record.status.rawValue),
+                .text(record.id), .text(record.type), .optional(record.name), .text(status.rawValue),
                 .integer(Int64(record.priority)), .text(CompactJSON.object(record.parameters.values)),
                 .text(CompactJSON.object(record.tags)), .integer(Int64(record.maxRetries)),
                 .real(record.backoff.baseSeconds), .real(record.backoff.factor), .real(record.backoff.capSeconds),
@@ -116,15 +118,17 @@ extension TaskStore {
                 .optional(record.runAt?.timeIntervalSince1970), .text(record.isolation.rawValue),
                 .optional(record.memoryLimitBytes.map(Int64.init)), .optional(record.cpuLimitSeconds.map(Int64.init)),
                 .text(record.source.rawValue), .optional(record.schedule), .optional(record.scheduledFor?.timeIntervalSince1970),
+                .integer(startedAt == nil ? 0 : 1), .optional(startedAt),
             ])
         let seq = sqlite3LastInsertRowID(connection)
         for (key, value) in record.tags {
             try connection.run("INSERT INTO task_tags (key, value, seq) VALUES (?, ?, ?)", [.text(key), .text(value), .integer(seq)])
         }
         if let actor { try StoreAudit.insert(connection, action: "submit", taskID: record.id, actor: actor, detail: record.type, at: now) }
-        // Counted before `follow` changes its status (the status trigger then moves the count).
-        if countNow { try count(added: [record.status: 1], in: connection) }
-        try follow?.apply(to: connection, now: now)
+        if countNow { try count(added: [status: 1], in: connection) }
+        if let startedAt {
+            try connection.run("INSERT INTO attempts (task_id, attempt, started_at) VALUES (?, 1, ?)", [.text(record.id), .real(startedAt)])
+        }
         return (record.id, seq, false)
     }
 

@@ -129,10 +129,11 @@ public final class TaskStore: Sendable {
         }
     }
 
-    /// Queues a write and waits for its commit, mapping errors (`alone`: a bulk write, in a transaction of its own).
-    func write(alone: Bool = false, _ body: @escaping StoreWriter.Write) throws(TaskHostError) {
+    /// Queues a write and waits for its commit, mapping errors (`alone`: a bulk write, in a
+    /// transaction of its own; `independent`: new rows only, so it may commit ahead of queued writes).
+    func write(alone: Bool = false, independent: Bool = false, _ body: @escaping StoreWriter.Write) throws(TaskHostError) {
         do {
-            try writer.write(body, alone: alone)
+            try writer.write(body, alone: alone, independent: independent)
         } catch let error as TaskHostError {
             throw error
         } catch let error as SQLiteError {

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+@testable import TaskHost
+
+/// The writer's rounds: writes nobody waits for linger and commit together; a waited-for write
+/// takes everything queued before it; a new task's insert (independent) may go ahead.
+@Suite("Group commit: which writes go in a round")
+struct GroupCommitTests {
+    /// A real database file with one table, its writer (linger 2 s: nothing unawaited commits
+    /// during a test step unless a round takes it), and a second connection to look from outside.
+    final class Fixture {
+        let directory: URL
+        let writer: StoreWriter
+        let outside: SQLiteConnection
+
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-commit-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let path = directory.appendingPathComponent("rows.sqlite").path
+            let connection = try SQLiteConnection(path: path)
+            try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE rows (name TEXT NOT NULL)")
+            writer = StoreWriter(connection: connection, flushInterval: .seconds(60), linger: .seconds(2), logCap: 100) { _, _ in }
+            outside = try SQLiteConnection(path: path, readOnly: true)
+        }
+
+        deinit {
+            writer.close()
+            try? FileManager.default.removeItem(at: directory)
+        }
+
+        static func insert(_ name: String) -> StoreWriter.Write {
+            { connection in try connection.run("INSERT INTO rows (name) VALUES (?)", [.text(name)]) }
+        }
+
+        /// The rows another connection sees, in insert order.
+        func committed() throws -> [String] {
+            try outside.query("SELECT name FROM rows ORDER BY rowid") { $0.text(0) }
+        }
+    }
+
+    @Test("a write nobody waits for is not committed with the next independent insert; it lingers, then commits")
+    func unawaitedWritesLinger() throws {
+        let fixture = try Fixture()
+        let outcome = fixture.writer.enqueue(Fixture.insert("outcome"))
+        let started = ContinuousClock.now
+        try fixture.writer.write(Fixture.insert("submit"), independent: true)
+        #expect(ContinuousClock.now - started < .seconds(1), "the independent insert waited for the linger")
+        #expect(try fixture.committed() == ["submit"])
+        #expect(outcome.succeeded == nil)
+        // The background thread commits it once it has lingered.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while outcome.succeeded == nil && ContinuousClock.now < deadline { usleep(10_000) }
+        #expect(outcome.succeeded == true)
+        #expect(try fixture.committed() == ["submit", "outcome"])
+    }
+
+    @Test("a waited-for write that is not independent takes every write queued before it, in order")
+    func dependentWriteKeepsOrder() throws {
+        let fixture = try Fixture()
+        let first = fixture.writer.enqueue(Fixture.insert("first"))
+        let second = fixture.writer.enqueue(Fixture.insert("second"))
+        try fixture.writer.write(Fixture.insert("control"))
+        #expect(first.succeeded == true)
+        #expect(second.succeeded == true)
+        #expect(try fixture.committed() == ["first", "second", "control"])
+    }
+
+    @Test("waiting on a lingering write commits it at once")
+    func waitingCommitsALingeringWrite() throws {
+        let fixture = try Fixture()
+        let outcome = fixture.writer.enqueue(Fixture.insert("outcome"))
+        let started = ContinuousClock.now
+        try outcome.wait()
+        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(try fixture.committed() == ["outcome"])
+    }
+
+    @Test("closing the writer commits what still lingers")
+    func closeCommitsLingeringWrites() throws {
+        let fixture = try Fixture()
+        let outcome = fixture.writer.enqueue(Fixture.insert("outcome"))
+        fixture.writer.close()
+        #expect(outcome.succeeded == true)
+        #expect(try fixture.committed() == ["outcome"])
+    }
+
+    @Test("a failing write in a round fails alone: the writes beside it commit")
+    func failingWriteFailsAlone() throws {
+        let fixture = try Fixture()
+        let before = fixture.writer.enqueue(Fixture.insert("before"))
+        let broken = fixture.writer.enqueue { connection in try connection.run("INSERT INTO missing (name) VALUES ('x')") }
+        try fixture.writer.write(Fixture.insert("after"))
+        #expect(before.succeeded == true)
+        #expect(broken.succeeded == false)
+        #expect(try fixture.committed() == ["before", "after"])
+    }
+}
+
+@Suite("A task that starts at once is stored running in its submit's commit")
+struct StartAtOnceTests {
+    @Test("the row, its open attempt and the counts are right on disk as soon as submit returns")
+    func insertedRunning() throws {
+        let fixture = try ManagerFixture(maxRunning: 2)
+        let id = try fixture.submit("sleep", ["seconds": "30"])
+        // Read from the file, not the manager's memory: what a crash right now would leave.
+        let stored = try TaskStore(readOnlyPath: fixture.databasePath)
+        let row = try stored.record(id)
+        #expect(row.status == .running)
+        #expect(row.attempt == 1)
+        #expect(row.startedAt != nil)
+        let attempts = try stored.attempts(id)
+        #expect(attempts.count == 1)
+        #expect(attempts.first?.attempt == 1 && attempts.first?.endedAt == nil)
+        #expect(try stored.countsByStatus() == [.running: 1])
+        // A task that must wait for a slot is stored pending and counted so.
+        _ = try fixture.submit("sleep", ["seconds": "30"])
+        let waiting = try fixture.submit("sleep", ["seconds": "30"])
+        #expect(try stored.record(waiting).status == .pending)
+        #expect(try stored.countsByStatus() == [.running: 2, .pending: 1])
+    }
+}
