@@ -40,7 +40,8 @@ extension TaskManager {
             tickets.append(try store.enqueue(update))
             logger.error("stored task is invalid; failed it", metadata: ["task": "\(row.id)", "problem": "\(problem)"])
         }
-        for ticket in tickets {
+        // The last first: waiting on it commits every write queued before it in one round.
+        for ticket in tickets.reversed() {
             do { try ticket.wait() } catch let error as TaskHostError { throw error } catch { throw .storage(SQLiteError(code: 1, message: "\(error)", context: "failing invalid rows")) }
         }
         return valid

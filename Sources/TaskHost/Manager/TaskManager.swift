@@ -126,7 +126,8 @@ public final class TaskManager: @unchecked Sendable {
         let waitForScheduler = schedulerStarted
         lock.broadcast()
         lock.unlock()
-        for ticket in tickets {
+        // The last first: waiting on it commits every write queued before it in one round.
+        for ticket in tickets.reversed() {
             do { try ticket.wait() } catch {
                 logger.error("could not record a task still running at the shutdown deadline; it will read as interrupted by a host death", metadata: ["error": "\(error)"])
             }

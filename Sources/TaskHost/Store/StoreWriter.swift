@@ -184,23 +184,37 @@ final class StoreWriter: @unchecked Sendable {
             defer { queue.removeAll(keepingCapacity: true) }
             return queue
         }
-        var chosen = Array(queue.indices.filter { $0 < prefixEnd || (queue[$0].independent && due(queue[$0])) })
-        if let bulk = chosen.firstIndex(where: { queue[$0].alone }) {
-            chosen.removeSubrange((bulk == 0 ? 1 : bulk)...)
+        // One pass, order kept on both sides (this runs under the lock for nearly every submit).
+        var round: [Pending] = []
+        var rest: [Pending] = []
+        var cut = false
+        for (index, pending) in queue.enumerated() {
+            let wanted = !cut && (index < prefixEnd || (pending.independent && due(pending)))
+            if wanted && pending.alone {
+                cut = true
+                if round.isEmpty { round.append(pending) } else { rest.append(pending) }
+            } else if wanted {
+                round.append(pending)
+            } else {
+                rest.append(pending)
+            }
         }
-        let taken = Set(chosen)
-        let round = chosen.map { queue[$0] }
-        queue = queue.indices.filter { !taken.contains($0) }.map { queue[$0] }
+        queue = rest
         return round
     }
 
     private func backgroundLoop() {
         condition.lock()
         while true {
+            if leading {
+                // The leader's next round takes whatever is due by then, and it broadcasts when it stops leading.
+                condition.wait()
+                continue
+            }
             let now = ContinuousClock.now
             let activityDue = buffer.dirtySince.map { now >= $0 + flushInterval } ?? false
             let writesDue = queue.first.map { now >= $0.queuedAt + linger } ?? false
-            if !leading && (writesDue || activityDue || stopping) {
+            if writesDue || activityDue || stopping {
                 leading = true
                 commitRoundsLocked(activityDue: activityDue || stopping)
                 if stopping && queue.isEmpty {
