@@ -169,16 +169,18 @@ final class StoreWriter: @unchecked Sendable {
         }
     }
 
-    /// Removes and returns the next round's writes, in queue order: every write up to the last one
-    /// that is due (awaited, lingered, or the writer is stopping), plus awaited independent writes
-    /// after it. Writes nobody waits for yet stay queued until they linger, so that they commit
-    /// together (one page written per table for many tasks) instead of one by one with each submit.
+    /// Removes and returns the next round's writes, in queue order: all of them once one that is
+    /// not independent is due (awaited, lingered, or the writer is stopping), else the awaited
+    /// independent writes alone. Writes nobody waits for stay queued until they linger, so that they
+    /// commit together (one page written per table for many tasks) instead of one by one with each submit.
     /// A bulk write goes alone: the writes chosen before it commit first, the ones after it later.
     private func takeRoundLocked(now: ContinuousClock.Instant) -> [Pending] {
         func due(_ pending: Pending) -> Bool {
             stopping || pending.ticket.awaited.load(ordering: .acquiring) || now >= pending.queuedAt + linger
         }
-        guard let prefixEnd = queue.lastIndex(where: { due($0) && !$0.independent }).map({ $0 + 1 }) ?? (queue.contains(where: due) ? 0 : nil)
+        // Once a round is due, everything queued goes in it (writes queued a moment apart must not
+        // take a commit each); only when nothing but independent inserts is due do they go alone.
+        guard let prefixEnd = queue.contains(where: { due($0) && !$0.independent }) ? queue.count : (queue.contains(where: due) ? 0 : nil)
         else { return [] }
         if prefixEnd == queue.count, !queue.contains(where: \.alone) {
             defer { queue.removeAll(keepingCapacity: true) }

@@ -102,7 +102,15 @@ extension TaskStore {
     public func attempts(_ taskID: String) throws(TaskHostError) -> [AttemptRecord] {
         try read { connection in
             try connection.query(
-                "SELECT attempt, started_at, ended_at, outcome, error FROM attempts WHERE task_id = ? ORDER BY attempt",
+                // The current attempt's row may not be written yet (it lingers to share a page): the
+                // task's own fields stand in for it.
+                """
+                SELECT attempt, started_at, ended_at, outcome, error FROM attempts WHERE task_seq = (SELECT seq FROM tasks WHERE id = ?1)
+                UNION ALL
+                SELECT attempt, started_at, NULL, NULL, NULL FROM tasks t WHERE id = ?1 AND attempt > 0 AND started_at IS NOT NULL
+                    AND status IN ('running', 'paused') AND NOT EXISTS (SELECT 1 FROM attempts a WHERE a.task_seq = t.seq AND a.attempt = t.attempt)
+                ORDER BY 1
+                """,
                 [.text(taskID)]
             ) { row in
                 AttemptRecord(

@@ -48,6 +48,16 @@ extension TaskStore {
             outcome.set(try Self.insert(record, audit: actor, countNow: true, startedAt: startedAt, into: connection))
         }
         guard let (id, seq, existing) = outcome.get() else { throw .invalidOption("submit did not complete") }
+        if let startedAt, !existing {
+            // The row says running, attempt 1, since when: what a crash must find, committed above.
+            // The attempt's history row follows in a later round, on a page it shares with the
+            // attempts of other tasks (readers and recovery stand in for it until it lands, and the
+            // attempt's end writes it whole if this write is lost).
+            _ = writerBox?.writer.enqueue { connection in
+                try connection.run(
+                    "INSERT OR IGNORE INTO attempts (task_seq, attempt, started_at) VALUES (?, 1, ?)", [.integer(seq), .real(startedAt)])
+            }
+        }
         return (id, seq, existing)
     }
 
@@ -126,9 +136,6 @@ extension TaskStore {
         }
         if let actor { try StoreAudit.insert(connection, action: "submit", taskID: record.id, actor: actor, detail: record.type, at: now) }
         if countNow { try count(added: [status: 1], in: connection) }
-        if let startedAt {
-            try connection.run("INSERT INTO attempts (task_id, attempt, started_at) VALUES (?, 1, ?)", [.text(record.id), .real(startedAt)])
-        }
         return (record.id, seq, false)
     }
 
@@ -146,7 +153,7 @@ extension TaskStore {
             let ids = try connection.query("SELECT id FROM tasks WHERE \(condition)", values) { $0.text(0) }
             for id in ids {
                 try connection.run("DELETE FROM logs WHERE task_id = ?", [.text(id)])
-                try connection.run("DELETE FROM attempts WHERE task_id = ?", [.text(id)])
+                try connection.run("DELETE FROM attempts WHERE task_seq = (SELECT seq FROM tasks WHERE id = ?)", [.text(id)])
                 try connection.run("DELETE FROM tasks WHERE id = ?", [.text(id)])
             }
             try StoreAudit.insert(
@@ -180,9 +187,8 @@ extension TaskStore {
                     // Set-based: four statements per batch, not four per task.
                     let list = Array(repeating: "?", count: ids.count).joined(separator: ",")
                     let values = ids.map(SQLiteValue.text)
-                    for table in ["logs", "attempts", "audit"] {
-                        try connection.run("DELETE FROM \(table) WHERE task_id IN (\(list))", values)
-                    }
+                    try connection.run("DELETE FROM logs WHERE task_id IN (\(list))", values)
+                    try connection.run("DELETE FROM attempts WHERE task_seq IN (SELECT seq FROM tasks WHERE id IN (\(list)))", values)
                     try connection.run("DELETE FROM tasks WHERE id IN (\(list))", values)
                 }
                 round.set(ids)
@@ -202,6 +208,7 @@ extension TaskStore {
             // stall every writer come half as often, and the background checkpointer keeps up.
             Thread.sleep(forTimeInterval: took.seconds)
         }
+        try pruneAudit(before: cutoff)
         let count = total
         try write { connection in
             try StoreAudit.insert(connection, action: "prune", taskID: nil, actor: actor, detail: "\(count) tasks", at: Date().timeIntervalSince1970)
@@ -209,6 +216,31 @@ extension TaskStore {
         // A large prune leaves a large WAL behind: give the space back.
         if total >= 10_000 { writerBox?.checkpointer.truncate() }
         return total
+    }
+
+    /// Deletes the audit rows older than `cutoff` of tasks that no longer exist. Every audit row
+    /// of a pruned task is older than its end, so it is among them; found by age (the audit's seq
+    /// grows with time), not through an index on the task id that every submit would pay a page for.
+    /// Windows of 2,000 rows, each a transaction of its own, as the prune's batches.
+    private func pruneAudit(before cutoff: Double) throws(TaskHostError) {
+        let (first, last) = try read { connection in
+            let end = try connection.query("SELECT seq FROM audit WHERE at >= ? ORDER BY seq LIMIT 1", [.real(cutoff)]) { $0.int64(0) }.first
+            let last = try connection.integer("SELECT COALESCE(max(seq), 0) FROM audit")
+            return (try connection.integer("SELECT COALESCE(min(seq), 0) FROM audit"), end.map { $0 - 1 } ?? last)
+        }
+        guard first > 0 else { return }
+        var from = first - 1
+        while from < last {
+            let to = min(last, from + 2000)
+            try write(alone: true) { connection in
+                try connection.run(
+                    """
+                    DELETE FROM audit WHERE seq > ?1 AND seq <= ?2 AND at < ?3 AND task_id IS NOT NULL
+                        AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.id = audit.task_id)
+                    """, [.integer(from), .integer(to), .real(cutoff)])
+            }
+            from = to
+        }
     }
 
     /// Start-up recovery: tasks the last host left `running` become interrupted (their attempt
@@ -221,12 +253,19 @@ extension TaskStore {
             // A task still `running` means the host died without a clean shutdown while it ran
             // (a clean shutdown leaves none). In thread mode the task itself may be the cause.
             let limit = Int64(hostDeathsBeforeSuspect)
+            // An attempt that started with its submit has its history row written a moment later;
+            // a crash in between leaves the row to write here, from the task's own (committed) fields.
+            try connection.run(
+                """
+                INSERT OR IGNORE INTO attempts (task_seq, attempt, started_at)
+                    SELECT seq, attempt, started_at FROM tasks WHERE status IN ('running', 'paused') AND attempt > 0 AND started_at IS NOT NULL
+                """)
             // A shell command frozen by a pause died with the host (its guard kills it): it was
             // running, as far as what happens next is concerned.
             try connection.run(
                 """
                 UPDATE tasks SET status = 'running' WHERE status = 'paused' AND type = ?
-                AND EXISTS (SELECT 1 FROM attempts a WHERE a.task_id = tasks.id AND a.ended_at IS NULL)
+                AND EXISTS (SELECT 1 FROM attempts a WHERE a.task_seq = tasks.seq AND a.ended_at IS NULL)
                 """, [.text(ShellTask.name)])
             let suspects = try connection.query(
                 "SELECT id, type FROM tasks WHERE status = 'running' AND isolation = 'thread' AND host_deaths + 1 >= ? ORDER BY seq", [.integer(limit)]
@@ -235,12 +274,12 @@ extension TaskStore {
             try connection.run(
                 """
                 UPDATE attempts SET ended_at = ?1, outcome = 'interrupted', error = 'the host died while it ran'
-                WHERE ended_at IS NULL AND task_id IN (SELECT id FROM tasks WHERE status = 'running')
+                WHERE ended_at IS NULL AND task_seq IN (SELECT seq FROM tasks WHERE status = 'running')
                 """, [.real(now)])
             try connection.run(
                 """
                 UPDATE attempts SET ended_at = ?1, outcome = 'paused'
-                WHERE ended_at IS NULL AND task_id IN (SELECT id FROM tasks WHERE status = 'paused')
+                WHERE ended_at IS NULL AND task_seq IN (SELECT seq FROM tasks WHERE status = 'paused')
                 """, [.real(now)])
             try connection.run(
                 """

@@ -77,13 +77,19 @@ struct TaskUpdate: Sendable {
         }
         if let started = attemptStarted {
             try connection.run(
-                "INSERT OR REPLACE INTO attempts (task_id, attempt, started_at) VALUES (?, ?, ?)",
-                [.text(taskID), .integer(Int64(started.attempt)), .real(started.at)])
+                "INSERT OR REPLACE INTO attempts (task_seq, attempt, started_at) SELECT seq, ?, ? FROM tasks WHERE id = ?",
+                [.integer(Int64(started.attempt)), .real(started.at), .text(taskID)])
         }
         if let ended = attemptEnded {
+            // An upsert: the row of an attempt that started at once is written after its start
+            // (it lingers to share a page); should that write have failed, the end writes it whole.
             try connection.run(
-                "UPDATE attempts SET ended_at = ?, outcome = ?, error = ? WHERE task_id = ? AND attempt = ?",
-                [.real(ended.at), .text(ended.outcome), .optional(ended.error), .text(taskID), .integer(Int64(ended.attempt))])
+                """
+                INSERT INTO attempts (task_seq, attempt, started_at, ended_at, outcome, error)
+                    SELECT seq, ?2, COALESCE(started_at, ?3), ?3, ?4, ?5 FROM tasks WHERE id = ?1
+                ON CONFLICT (task_seq, attempt) DO UPDATE SET ended_at = excluded.ended_at, outcome = excluded.outcome, error = excluded.error
+                """,
+                [.text(taskID), .integer(Int64(ended.attempt)), .real(ended.at), .text(ended.outcome), .optional(ended.error)])
         }
         if let audit {
             try StoreAudit.insert(connection, action: audit.action, taskID: taskID, actor: audit.actor, detail: audit.detail, at: now)

@@ -53,6 +53,9 @@ struct StorageTests {
             "/usr/bin/env",
             ["sqlite3", fixture.databasePath, "SELECT (SELECT count(*) FROM tasks), (SELECT count(*) FROM logs), (SELECT count(*) FROM attempts), (SELECT count(*) FROM audit WHERE task_id IS NOT NULL AND task_id != '\(kept)'), (SELECT count(*) FROM task_tags);"])
         #expect(left.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "1|0|0|0|0", "\(left.stdout)")
+        // The audit of a task that is kept stays, though it is older than the cutoff.
+        let keptAudit = try runCommand("/usr/bin/env", ["sqlite3", fixture.databasePath, "SELECT action FROM audit WHERE task_id = '\(kept)'"])
+        #expect(keptAudit.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "submit")
         #expect(try fixture.store.countsByStatus() == [.pending: 1])
     }
 

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+@testable import TaskHost
+
+/// Attempts are keyed by the task's seq (migration 8), and the row of an attempt that started
+/// with its submit is written in a later round: readers, the attempt's end and recovery stand in.
+@Suite("Attempt rows: keyed by seq, written after a start-at-once submit")
+struct AttemptRowTests {
+    func sql(_ database: String, _ statement: String) throws -> String {
+        try runCommand("/usr/bin/env", ["sqlite3", database, statement]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("a running task whose attempt row is missing still lists its open attempt; its end writes the row whole")
+    func missingRowIsStoodInFor() throws {
+        let fixture = try ManagerFixture()
+        let id = try fixture.submit("sleep", ["seconds": "30"])
+        #expect(fixture.eventually { (try? sql(fixture.databasePath, "SELECT count(*) FROM attempts")) == "1" }, "the attempt row never landed")
+        // As if its write had been lost (a full disk for that one round).
+        _ = try sql(fixture.databasePath, "DELETE FROM attempts")
+        let open = try fixture.store.attempts(id)
+        #expect(open.count == 1 && open.first?.attempt == 1 && open.first?.endedAt == nil, "\(open)")
+        _ = try fixture.manager.stop(id)
+        _ = try fixture.waitFor(id, .stopped)
+        #expect(fixture.eventually { (try? fixture.store.attempts(id).first?.outcome) == "stopped" })
+        let ended = try fixture.store.attempts(id)
+        #expect(ended.count == 1 && ended.first?.endedAt != nil && ended.first?.startedAt == open.first?.startedAt, "\(ended)")
+    }
+
+    @Test("after a crash, a running task without its attempt row gets one, closed as interrupted")
+    func recoveryWritesTheMissingRow() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("recover-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("taskhost.db").path
+        TaskStore.closeAfterCreating(path)
+        // What a SIGKILL within the moment between a start-at-once submit's commit and its attempt
+        // row's round leaves: the task running its attempt 1, no attempt row.
+        _ = try sql(
+            path,
+            """
+            INSERT INTO tasks (id, type, status, parameters, backoff_base, backoff_factor, backoff_cap, created_at, updated_at, attempt, started_at)
+                VALUES ('t1', 'sleep', 'running', '{}', 1, 2, 60, 10, 10, 1, 10);
+            """)
+        let store = try TaskStore(path: path)
+        defer { store.close() }
+        _ = try store.recoverAfterCrash()
+        let attempts = try store.attempts("t1")
+        #expect(attempts.count == 1 && attempts.first?.outcome == "interrupted" && attempts.first?.startedAt == Date(timeIntervalSince1970: 10), "\(attempts)")
+        #expect(try store.record("t1").status == .interrupted)
+    }
+
+    @Test("a version 7 database is migrated: attempts keep their history, keyed by seq; the audit's task index is gone")
+    func migrationFromVersion7() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("taskhost.db").path
+        do {
+            let connection = try SQLiteConnection(path: path)
+            try connection.execute("PRAGMA journal_mode = WAL")
+            for migration in StoreSchema.migrations[..<7] { try connection.execute(migration) }
+            try connection.execute("PRAGMA application_id = \(StoreSchema.applicationID); PRAGMA user_version = 7")
+            try connection.execute(
+                """
+                INSERT INTO tasks (id, type, status, parameters, backoff_base, backoff_factor, backoff_cap, created_at, updated_at, attempt, finished_at)
+                    VALUES ('a1', 'sleep', 'failed', '{}', 1, 2, 60, 1, 2, 2, 3),
+                           ('b2', 'sleep', 'finished', '{}', 1, 2, 60, 1, 2, 1, 3);
+                INSERT INTO attempts (task_id, attempt, started_at, ended_at, outcome, error) VALUES
+                    ('a1', 1, 1.5, 1.6, 'failed', 'boom'), ('a1', 2, 1.7, 1.8, 'failed', 'boom again'), ('b2', 1, 1.5, 1.9, 'finished', NULL);
+                INSERT INTO audit (at, action, task_id, actor) VALUES (1, 'submit', 'a1', 'test');
+                """)
+        }
+        let store = try TaskStore(path: path)
+        defer { store.close() }
+        let history = try store.attempts("a1")
+        #expect(history.map(\.attempt) == [1, 2] && history.map(\.error) == ["boom", "boom again"], "\(history)")
+        #expect(try store.attempts("b2").map(\.outcome) == ["finished"])
+        #expect(try sql(path, "SELECT count(*) FROM sqlite_master WHERE name = 'audit_by_task'") == "0")
+        #expect(try sql(path, "PRAGMA user_version") == "\(StoreSchema.currentVersion)")
+    }
+}
+
+extension TaskStore {
+    /// Creates (and migrates) a database at `path`, then closes it.
+    static func closeAfterCreating(_ path: String) {
+        (try? TaskStore(path: path))?.close()
+    }
+}
