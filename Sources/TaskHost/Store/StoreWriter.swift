@@ -183,8 +183,10 @@ final class StoreWriter: @unchecked Sendable {
         guard let prefixEnd = queue.contains(where: { due($0) && !$0.independent }) ? queue.count : (queue.contains(where: due) ? 0 : nil)
         else { return [] }
         if prefixEnd == queue.count, !queue.contains(where: \.alone) {
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
+            // Handed over whole: no copy of the queue's storage.
+            let round = queue
+            queue = []
+            return round
         }
         // One pass, order kept on both sides (this runs under the lock for nearly every submit).
         var round: [Pending] = []
