@@ -55,7 +55,8 @@ extension TaskStore {
             // attempt's end writes it whole if this write is lost).
             _ = writerBox?.writer.enqueue { connection in
                 try connection.run(
-                    "INSERT OR IGNORE INTO attempts (task_seq, attempt, started_at) VALUES (?, 1, ?)", [.integer(seq), .real(startedAt)])
+                    "INSERT OR IGNORE INTO attempts (task_seq, attempt, started_at) SELECT ?1, 1, ?2 WHERE EXISTS (SELECT 1 FROM tasks WHERE seq = ?1)",
+                    [.integer(seq), .real(startedAt)])
             }
         }
         return (id, seq, existing)
@@ -218,33 +219,31 @@ extension TaskStore {
         return total
     }
 
-    /// Deletes the audit rows older than `cutoff` of tasks that no longer exist. Every audit row
-    /// of a pruned task is older than its end, so it is among them; found by age (the audit's seq
-    /// grows with time), not through an index on the task id that every submit would pay a page for.
-    /// Windows of 2,000 rows, each a transaction of its own, as the prune's batches.
+    /// Deletes the audit rows older than `cutoff` of tasks that no longer exist, except the
+    /// record of who deleted one. Every audit row of a pruned task is older than its end, so it is
+    /// among them. Found by one pass over the audit on a reader (no index on the task id, which
+    /// every submit would pay a page for), then deleted 2,000 at a time, each a transaction of its
+    /// own paced as the prune's batches.
     private func pruneAudit(before cutoff: Double) throws(TaskHostError) {
-        let (first, last) = try read { connection in
-            let end = try connection.query("SELECT seq FROM audit WHERE at >= ? ORDER BY seq LIMIT 1", [.real(cutoff)]) { $0.int64(0) }.first
-            let last = try connection.integer("SELECT COALESCE(max(seq), 0) FROM audit")
-            return (try connection.integer("SELECT COALESCE(min(seq), 0) FROM audit"), end.map { $0 - 1 } ?? last)
-        }
-        guard first > 0 else { return }
-        var from = first - 1
-        while from < last {
-            let to = min(last, from + 2000)
+        let orphan = "task_id IS NOT NULL AND action != 'delete' AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.id = audit.task_id)"
+        var after: Int64 = 0
+        while true {
+            let found = try read { connection in
+                try connection.query(
+                    "SELECT seq FROM audit WHERE seq > ? AND at < ? AND \(orphan) ORDER BY seq LIMIT 2000", [.integer(after), .real(cutoff)]
+                ) { $0.int64(0) }
+            }
+            guard let last = found.last else { return }
             let work = LockedResult<Duration>()
             try write(alone: true) { connection in
                 let started = ContinuousClock.now
                 defer { work.set(ContinuousClock.now - started) }
-                try connection.run(
-                    """
-                    DELETE FROM audit WHERE seq > ?1 AND seq <= ?2 AND at < ?3 AND task_id IS NOT NULL
-                        AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.id = audit.task_id)
-                    """, [.integer(from), .integer(to), .real(cutoff)])
+                let list = Array(repeating: "?", count: found.count).joined(separator: ",")
+                try connection.run("DELETE FROM audit WHERE seq IN (\(list)) AND \(orphan)", found.map(SQLiteValue.integer))
             }
-            from = to
-            // As the task batches: half the writer's time at most.
-            if from < last { Thread.sleep(forTimeInterval: (work.get() ?? .zero).seconds) }
+            after = last
+            if found.count < 2000 { return }
+            Thread.sleep(forTimeInterval: (work.get() ?? .zero).seconds)
         }
     }
 

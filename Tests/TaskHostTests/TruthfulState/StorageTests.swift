@@ -59,6 +59,18 @@ struct StorageTests {
         #expect(try fixture.store.countsByStatus() == [.pending: 1])
     }
 
+    @Test("prune drops the older audit rows of a task removed with rm, but keeps the record of who removed it")
+    func pruneKeepsDeleteRecords() throws {
+        let fixture = try ManagerFixture()
+        let removed = try fixture.submit("hooks", ["steps": "0"])
+        _ = try fixture.waitFor(removed, .finished)
+        try fixture.manager.delete(removed)
+        let deleted = try fixture.store.pruneTasks(endedBefore: Date().timeIntervalSince1970 + 1, actor: "test") { _ in }
+        #expect(deleted == 0)
+        let left = try runCommand("/usr/bin/env", ["sqlite3", fixture.databasePath, "SELECT action FROM audit WHERE task_id = '\(removed)' ORDER BY seq"])
+        #expect(left.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "delete")
+    }
+
     @Test("SQLITE_BUSY: another program holding the write lock makes writes fail after 5 s with the reason; they work again after")
     func busy() throws {
         let daemon = try DaemonFixture()
