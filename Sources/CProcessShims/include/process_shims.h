@@ -11,6 +11,9 @@ int taskhost_set_parent_death_signal(int signal);
 /// Swift does not see). Returns 0 on success, -1 with errno set.
 int taskhost_pipe_cloexec(int fds[2]);
 
+/// Names the calling thread (at most 15 bytes kept) as `ps`, `top` and perf show it (prctl is variadic).
+int taskhost_set_thread_name(const char *name);
+
 /// Fills `buffer` with `count` random bytes from the kernel (getrandom); returns how many.
 long taskhost_random_bytes(void *buffer, unsigned long count);
 

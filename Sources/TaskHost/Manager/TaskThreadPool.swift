@@ -1,3 +1,4 @@
+import CProcessShims
 import Foundation
 
 /// The threads tasks run on: every attempt gets a thread of its own for as long as it runs
@@ -33,11 +34,28 @@ final class TaskThreadPool: @unchecked Sendable {
         let spawn = jobs.count > idle
         if !spawn { condition.signal() }
         condition.unlock()
-        guard spawn else { return }
-        let thread = Thread { [self] in workerLoop() }
-        thread.name = "taskhost-task"
-        thread.stackSize = stackSize
-        thread.start()
+        if spawn { startThread() }
+    }
+
+    /// A plain detached pthread: a Foundation `Thread` object and its dictionary cost every
+    /// blocked task about a kilobyte more. If the system refuses a thread (EAGAIN), the job stays
+    /// queued and the next thread to finish its job takes it.
+    private func startThread() {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        pthread_attr_setstacksize(&attributes, stackSize)
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var thread = pthread_t()
+        let status = pthread_create(&thread, &attributes, { context in
+            guard let context else { return nil }
+            let pool = Unmanaged<TaskThreadPool>.fromOpaque(context).takeRetainedValue()
+            _ = taskhost_set_thread_name("taskhost-task")
+            pool.workerLoop()
+            return nil
+        }, context)
+        if status != 0 { Unmanaged<TaskThreadPool>.fromOpaque(context).release() }
     }
 
     /// How many threads are parked waiting for a job.
