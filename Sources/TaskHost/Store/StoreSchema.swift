@@ -161,8 +161,8 @@ enum StoreSchema {
         // touched (~20 µs each on these disks), so each index costs every submit a page.
         // Attempts are keyed by the task's seq (a time-ordered key): the attempts of tasks that
         // ended together share a page, where a random task id put each on a page of its own.
-        // audit_by_task (a random key) served only prune, which now finds the audit rows of
-        // pruned tasks by age (they are never younger than the task's end).
+        // audit_by_task (a random key) served only prune, which now finds the audit rows of gone
+        // tasks in one pass over the audit older than its cutoff.
         """
         CREATE TABLE attempts_by_seq (
             task_seq INTEGER NOT NULL,

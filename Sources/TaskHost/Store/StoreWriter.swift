@@ -180,9 +180,9 @@ final class StoreWriter: @unchecked Sendable {
         }
         // Once a round is due, everything queued goes in it (writes queued a moment apart must not
         // take a commit each); only when nothing but independent inserts is due do they go alone.
-        guard let prefixEnd = queue.contains(where: { due($0) && !$0.independent }) ? queue.count : (queue.contains(where: due) ? 0 : nil)
-        else { return [] }
-        if prefixEnd == queue.count, !queue.contains(where: \.alone) {
+        let takeAll = queue.contains { due($0) && !$0.independent }
+        guard takeAll || queue.contains(where: due) else { return [] }
+        if takeAll, !queue.contains(where: \.alone) {
             // Handed over whole: no copy of the queue's storage.
             let round = queue
             queue = []
@@ -192,8 +192,8 @@ final class StoreWriter: @unchecked Sendable {
         var round: [Pending] = []
         var rest: [Pending] = []
         var cut = false
-        for (index, pending) in queue.enumerated() {
-            let wanted = !cut && (index < prefixEnd || (pending.independent && due(pending)))
+        for pending in queue {
+            let wanted = !cut && (takeAll || (pending.independent && due(pending)))
             if wanted && pending.alone {
                 cut = true
                 if round.isEmpty { round.append(pending) } else { rest.append(pending) }

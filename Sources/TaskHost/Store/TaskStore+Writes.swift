@@ -55,7 +55,7 @@ extension TaskStore {
             // attempt's end writes it whole if this write is lost).
             _ = writerBox?.writer.enqueue { connection in
                 try connection.run(
-                    "INSERT OR IGNORE INTO attempts (task_seq, attempt, started_at) SELECT ?1, 1, ?2 WHERE EXISTS (SELECT 1 FROM tasks WHERE seq = ?1)",
+                    "INSERT OR IGNORE INTO attempts (task_seq, attempt, started_at) SELECT seq, 1, ?2 FROM tasks WHERE seq = ?1",
                     [.integer(seq), .real(startedAt)])
             }
         }

@@ -29,10 +29,8 @@ struct AttemptRowTests {
 
     @Test("after a crash, a running task without its attempt row gets one, closed as interrupted")
     func recoveryWritesTheMissingRow() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("recover-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("taskhost.db").path
+        let scratch = try TemporaryDirectory("recover")
+        let path = scratch.url.appendingPathComponent("taskhost.db").path
         TaskStore.closeAfterCreating(path)
         // What a SIGKILL within the moment between a start-at-once submit's commit and its attempt
         // row's round leaves: the task running its attempt 1, no attempt row.
@@ -52,10 +50,8 @@ struct AttemptRowTests {
 
     @Test("a version 7 database is migrated: attempts keep their history, keyed by seq; the audit's task index is gone")
     func migrationFromVersion7() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrate-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("taskhost.db").path
+        let scratch = try TemporaryDirectory("migrate")
+        let path = scratch.url.appendingPathComponent("taskhost.db").path
         do {
             let connection = try SQLiteConnection(path: path)
             try connection.execute("PRAGMA journal_mode = WAL")

@@ -10,24 +10,20 @@ struct GroupCommitTests {
     /// A real database file with one table, its writer (linger 2 s: nothing unawaited commits
     /// during a test step unless a round takes it), and a second connection to look from outside.
     final class Fixture {
-        let directory: URL
+        let scratch: TemporaryDirectory
         let writer: StoreWriter
         let outside: SQLiteConnection
 
         init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("group-commit-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let path = directory.appendingPathComponent("rows.sqlite").path
+            scratch = try TemporaryDirectory("group-commit")
+            let path = scratch.url.appendingPathComponent("rows.sqlite").path
             let connection = try SQLiteConnection(path: path)
             try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE rows (name TEXT NOT NULL)")
             writer = StoreWriter(connection: connection, flushInterval: .seconds(60), linger: .seconds(2), logCap: 100) { _, _ in }
             outside = try SQLiteConnection(path: path, readOnly: true)
         }
 
-        deinit {
-            writer.close()
-            try? FileManager.default.removeItem(at: directory)
-        }
+        deinit { writer.close() }
 
         static func insert(_ name: String) -> StoreWriter.Write {
             { connection in try connection.run("INSERT INTO rows (name) VALUES (?)", [.text(name)]) }
