@@ -32,11 +32,19 @@ enum StopReason: Sendable, Equatable {
 
 /// The host's side of one attempt's `TaskContext`: the pause/stop handshake with the task's
 /// thread, and the cheap reporting calls that go to the activity buffer.
+/// What a `RunControl` reports to the manager that runs it.
+protocol RunControlOwner: AnyObject, Sendable {
+    /// The thread blocked at a checkpoint to honour a pause.
+    func threadReachedPause(_ control: RunControl)
+    /// The attempt's saved state could not be decoded (it started fresh).
+    func savedStateUndecodable(_ control: RunControl, message: String)
+}
+
 final class RunControl: TaskContextBackend, @unchecked Sendable {
     let taskID: String
     let attempt: Int
     // Invariant: the fields below are only touched with `condition` locked.
-    private let condition = NSCondition()
+    private let condition = ConditionLock()
     private var pauseRequested = false
     private var blockedInCheckpoint = false
     private var stopReason: StopReason?
@@ -47,25 +55,24 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
     private let buffer: ActivityBuffer
     private let events: EventHub
     private let limits: TaskLimits
-    private let reachedPause: @Sendable (RunControl) -> Void
-    private let onUndecodableState: @Sendable (RunControl, String) -> Void
+    /// Told when the thread blocks in a pause and when saved state is undecodable (weak: a
+    /// reference, not two closures, so a blocked task costs no allocations for them).
+    private weak var owner: (any RunControlOwner)?
     private var reportedUndecodableState = false
     private var abandoned = false
     private var worker: (pid: Int32, frozen: Bool)?
 
     init(
         taskID: String, attempt: Int, savedState: Data?, buffer: ActivityBuffer, events: EventHub, limits: TaskLimits,
-        reachedPause: @escaping @Sendable (RunControl) -> Void,
-        onUndecodableState: @escaping @Sendable (RunControl, String) -> Void
+        owner: any RunControlOwner
     ) {
         self.limits = limits
-        self.onUndecodableState = onUndecodableState
         self.taskID = taskID
         self.attempt = attempt
         self.latestState = savedState
         self.buffer = buffer
         self.events = events
-        self.reachedPause = reachedPause
+        self.owner = owner
     }
 
     // MARK: Called by the manager (with its lock held; never the other way round).
@@ -136,13 +143,13 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
         pauseRequested = false
         blockedInCheckpoint = true
         condition.unlock()
-        reachedPause(self)
+        owner?.threadReachedPause(self)
         condition.lock()
         // Blocks without using CPU until resumed (or stopped).
         while blockedInCheckpoint && stopReason == nil {
             if let ended {
                 if ended() { break }
-                _ = condition.wait(until: Date().addingTimeInterval(0.05))
+                condition.wait(seconds: 0.05)
             } else {
                 condition.wait()
             }
@@ -196,7 +203,7 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
         guard first else { return }
         let message = "the saved state could not be decoded, so this attempt started fresh: \(reason.clippedForMessage(limit: 500))"
         buffer.log(taskID, .warning, message)
-        onUndecodableState(self, message)
+        owner?.savedStateUndecodable(self, message: message)
     }
 
     private func locked<Result>(_ body: () -> Result) -> Result {

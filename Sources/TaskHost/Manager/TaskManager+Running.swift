@@ -34,11 +34,7 @@ extension TaskManager {
         }
         guard let buffer = store.activity else { return }
         let control = RunControl(
-            taskID: taskID, attempt: attempt, savedState: savedState, buffer: buffer, events: events,
-            limits: configuration.limits
-        ) { [weak self] control in self?.threadReachedPause(control) } onUndecodableState: { [weak self] control, message in
-            self?.savedStateUndecodable(control, message: message)
-        }
+            taskID: taskID, attempt: attempt, savedState: savedState, buffer: buffer, events: events, limits: configuration.limits, owner: self)
         guard attach(control) else { return }
         let outcome: AttemptOutcome
         if type is ShellTask.Type {

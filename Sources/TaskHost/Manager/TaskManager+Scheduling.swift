@@ -215,6 +215,8 @@ extension TaskManager {
     /// How long a timed-out attempt gets to reach a checkpoint before it is failed without it.
     static let timeoutGrace: Double = 1
 
+    // RunControlOwner: the calls a task's thread makes into the manager.
+
     /// Called by a task's thread when its saved state did not decode: the attempt started fresh, and `show` and the audit say so.
     func savedStateUndecodable(_ control: RunControl, message: String) {
         var update = TaskUpdate(control.taskID)
@@ -266,3 +268,5 @@ extension TaskManager {
         }
     }
 }
+
+extension TaskManager: RunControlOwner {}

@@ -20,11 +20,16 @@ enum CompactJSON {
     }
 
     static func object(_ values: [String: String]) -> String {
-        "{" + values.keys.sorted().map { quoted($0) + ":" + quoted(values[$0] ?? "") }.joined(separator: ",") + "}"
+        if values.isEmpty { return "{}" }
+        return "{" + values.keys.sorted().map { quoted($0) + ":" + quoted(values[$0] ?? "") }.joined(separator: ",") + "}"
     }
 
     /// A JSON string literal.
     static func quoted(_ text: String) -> String {
+        // Most keys and values need no escape: one scan of the bytes, one append.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -59,20 +59,27 @@ public struct SubmitOptions: Sendable, Codable, Equatable {
 
     /// Decodes; every field may be omitted.
     public init(from decoder: any Decoder) throws {
+        self.init()
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        name = try container.decodeIfPresent(String.self, forKey: .name)
-        priority = try container.decodeIfPresent(Int.self, forKey: .priority) ?? 0
-        delaySeconds = try container.decodeIfPresent(Double.self, forKey: .delaySeconds)
-        runAt = try container.decodeIfPresent(Date.self, forKey: .runAt)
-        maxRetries = try container.decodeIfPresent(Int.self, forKey: .maxRetries)
-        backoff = try container.decodeIfPresent(Backoff.self, forKey: .backoff)
-        timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .timeoutSeconds)
-        requeueOnInterrupt = try container.decodeIfPresent(Bool.self, forKey: .requeueOnInterrupt)
-        idempotencyKey = try container.decodeIfPresent(String.self, forKey: .idempotencyKey)
-        tags = try container.decodeIfPresent([String: String].self, forKey: .tags) ?? [:]
-        isolation = try container.decodeIfPresent(TaskIsolation.self, forKey: .isolation)
-        memoryLimitBytes = try container.decodeIfPresent(Int.self, forKey: .memoryLimitBytes)
-        cpuLimitSeconds = try container.decodeIfPresent(Int.self, forKey: .cpuLimitSeconds)
+        // Only the keys present: a batch decodes 10,000 of these, and a lookup per absent key was
+        // a tenth of its decoding.
+        for key in container.allKeys {
+            switch key {
+            case .name: name = try container.decodeIfPresent(String.self, forKey: key)
+            case .priority: priority = try container.decodeIfPresent(Int.self, forKey: key) ?? 0
+            case .delaySeconds: delaySeconds = try container.decodeIfPresent(Double.self, forKey: key)
+            case .runAt: runAt = try container.decodeIfPresent(Date.self, forKey: key)
+            case .maxRetries: maxRetries = try container.decodeIfPresent(Int.self, forKey: key)
+            case .backoff: backoff = try container.decodeIfPresent(Backoff.self, forKey: key)
+            case .timeoutSeconds: timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: key)
+            case .requeueOnInterrupt: requeueOnInterrupt = try container.decodeIfPresent(Bool.self, forKey: key)
+            case .idempotencyKey: idempotencyKey = try container.decodeIfPresent(String.self, forKey: key)
+            case .tags: tags = try container.decodeIfPresent([String: String].self, forKey: key) ?? [:]
+            case .isolation: isolation = try container.decodeIfPresent(TaskIsolation.self, forKey: key)
+            case .memoryLimitBytes: memoryLimitBytes = try container.decodeIfPresent(Int.self, forKey: key)
+            case .cpuLimitSeconds: cpuLimitSeconds = try container.decodeIfPresent(Int.self, forKey: key)
+            }
+        }
     }
 
     /// Throws `.invalidOption` naming each option that makes no sense, its value and the allowed range.

@@ -17,26 +17,35 @@ struct BatchFile {
             throw CLIError.failed("cannot read \(path): \(error.localizedDescription)")
         }
         // Every line is checked before anything is sent: a typo on line 90,000 must not leave 80,000 submitted.
-        var requests: [(line: Int, request: SubmitRequest)] = []
+        var tasks: [(line: Int, json: Data)] = []
         var problems: [String] = []
-        for (index, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-            if text.isEmpty || text.hasPrefix("#") { continue }
+        for (index, raw) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            let line = Self.trimmed(raw)
+            if line.isEmpty || line.first == UInt8(ascii: "#") { continue }
+            let json = Data(line)
             do {
-                requests.append((index + 1, try APICoding.decoder.decode(SubmitRequest.self, from: Data(text.utf8))))
+                _ = try APICoding.decoder.decode(SubmitRequest.self, from: json)
+                tasks.append((index + 1, json))
             } catch {
                 problems.append("line \(index + 1): not a task (\"type\", \"parameters\", \"options\"): \(Self.reason(error))")
             }
         }
         guard problems.isEmpty else { throw CLIError.failed(Self.summary(problems, file: path)) }
-        guard !requests.isEmpty else { throw CLIError.failed("\(path) holds no tasks (one JSON object per line)") }
+        guard !tasks.isEmpty else { throw CLIError.failed("\(path) holds no tasks (one JSON object per line)") }
         var ids: [String] = []
         var created = 0
-        for start in stride(from: 0, to: requests.count, by: BatchSubmitRequest.maxTasks) {
-            let chunk = Array(requests[start..<min(start + BatchSubmitRequest.maxTasks, requests.count)])
-            let response = try await client.send(.POST, "/v1/tasks/batch", json: try APICoding.encoder.encode(BatchSubmitRequest(tasks: chunk.map(\.request))))
+        for chunk in Self.requests(tasks) {
+            // The checked lines are sent as they are: decoding them again into a request would
+            // spend more time than the host takes to store them.
+            var body = Data(#"{"tasks":["#.utf8)
+            for (position, task) in chunk.enumerated() {
+                if position > 0 { body.append(UInt8(ascii: ",")) }
+                body.append(task.json)
+            }
+            body.append(contentsOf: "]}".utf8)
+            let response = try await client.send(.POST, "/v1/tasks/batch", json: body)
             if response.status == 400, let body = try? APICoding.decoder.decode(ErrorBody.self, from: response.body), let items = body.error.items {
-                let lines = items.map { "line \(chunk[min($0.index, chunk.count - 1)].line): \($0.message)" }
+                let lines = items.map { "line \(chunk[chunk.startIndex + min(max($0.index, 0), chunk.count - 1)].line): \($0.message)" }
                 let done = ids.isEmpty ? "nothing was submitted" : "\(ids.count) tasks before it were submitted"
                 throw CLIError.failed(Self.summary(lines, file: path) + " (\(done))")
             }
@@ -50,6 +59,34 @@ struct BatchFile {
         } else {
             for id in ids { print(id) }
         }
+    }
+
+    /// Requests of at most `BatchSubmitRequest.maxTasks` tasks and `maxRequestBytes` of JSON each.
+    static func requests(_ tasks: [(line: Int, json: Data)]) -> [ArraySlice<(line: Int, json: Data)>] {
+        var chunks: [ArraySlice<(line: Int, json: Data)>] = []
+        var start = 0
+        var bytes = 0
+        for (index, task) in tasks.enumerated() {
+            let full = index - start == BatchSubmitRequest.maxTasks || (index > start && bytes + task.json.count + 1 > maxRequestBytes)
+            if full {
+                chunks.append(tasks[start..<index])
+                start = index
+                bytes = 0
+            }
+            bytes += task.json.count + 1
+        }
+        if start < tasks.count { chunks.append(tasks[start...]) }
+        return chunks
+    }
+
+    /// Well under the host's limit on a batch's body (32 MiB), so large parameters only mean more requests.
+    static let maxRequestBytes = 16 << 20
+
+    /// The line without the spaces, tabs and carriage return around it.
+    private static func trimmed(_ line: Data.SubSequence) -> Data.SubSequence {
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+        guard let first = line.firstIndex(where: { !blank($0) }), let last = line.lastIndex(where: { !blank($0) }) else { return line[line.startIndex..<line.startIndex] }
+        return line[first...last]
     }
 
     private static func summary(_ problems: [String], file: String) -> String {

@@ -29,6 +29,25 @@ struct BatchSubmitTests {
         #expect(last.parameters["seconds"] == .int(11_999 % 3) && last.runAt != nil && last.source == .manual)
     }
 
+    @Test("a file larger than one request's body limit (32 MiB) is sent in several requests, lines as written")
+    func largeLines() throws {
+        let daemon = try DaemonFixture(plugins: ["Sleep"])
+        let file = daemon.files.temporary.url.appendingPathComponent("large.jsonl")
+        // 560 lines of ~60 kB (under the 64 kB parameter limit): ~34 MB, over one request's limit.
+        let filler = String(repeating: "x", count: 60_000)
+        var text = ""
+        for index in 0..<560 {
+            text += #"  {"type":"shell","parameters":{"command":"true \#(index) \#(filler)"},"options":{"delaySeconds":3600}}\#r"# + "\n"
+        }
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        let started = try daemon.cli("start", "--from-file", file.path)
+        #expect(started.status == 0, "\(started.stderr.prefix(500))")
+        let ids = started.stdout.split(separator: "\n")
+        #expect(ids.count == 560 && Set(ids).count == 560)
+        let last = try daemon.detail(String(try #require(ids.last))).task
+        #expect(last.parameters["command"] == .string("true 559 \(filler)"))
+    }
+
     @Test("one bad line refuses the whole file, naming the line; nothing is submitted")
     func badLine() throws {
         let daemon = try DaemonFixture(plugins: ["Sleep"])

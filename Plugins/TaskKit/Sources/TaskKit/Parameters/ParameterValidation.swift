@@ -24,9 +24,10 @@ extension Array where Element == ParameterSpec {
         -> TaskParameters
     {
         var problems: [String] = []
-        var values: [String: ParameterValue] = [:]
-        let known = Set(map(\.name))
-        for name in input.keys.sorted() where !known.contains(name) {
+        // Sized once: the values live as long as their task (every queued task holds them).
+        var values: [String: ParameterValue] = Dictionary(minimumCapacity: count)
+        let isKnown = { (name: String) in self.contains { $0.name == name } }
+        for name in input.keys.sorted() where !isKnown(name) {
             let choices = map(\.name).sorted().joined(separator: ", ")
             problems.append("unknown parameter '\(name.clippedForMessage)' (known: \(choices.isEmpty ? "none" : choices))")
         }
