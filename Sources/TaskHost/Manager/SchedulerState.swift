@@ -27,42 +27,44 @@ struct DelayedEntry: Comparable, Sendable {
 
 /// A task the manager tracks in memory: every pending, paused and running one.
 final class LiveTask {
+    // Laid out so each one-byte field sits in the tail of an optional before it: every queued
+    // and running task holds one of these.
     let id: String
     let type: String
     let seq: Int64
-    var status: TaskStatus
     var priority: Int
     var attempt: Int
-    var runAt: Double?
-    /// The thread's control while a thread exists (running, or paused at a checkpoint).
-    var control: RunControl?
-    /// Holds one of the global (and type) slots.
-    var holdsSlot = false
     /// The current queue ticket (0: not queued).
     var queueTicket: UInt64 = 0
-    var deadline: Double?
-    var timeoutSeconds: Double?
-    var waitingReason: String?
-    var pauseRequested = false
-    /// A stop asked for before the thread attached its control, or the reason given to it.
-    var requestedStop: StopReason?
-    var pausedAt: Double?
     var retriesUsed = 0
     var maxRetries = 0
     var backoff = Backoff()
+    /// The thread's control while a thread exists (running, or paused at a checkpoint).
+    var control: RunControl?
     /// Known for tasks submitted by this process; read from the store for recovered ones.
     var parameters: TaskParameters?
     /// An outcome applied here and not yet committed (see `finishAttempt`).
     var unwrittenOutcome: UnwrittenOutcome?
-    /// An attempt failed by its timeout while its thread still ran: that thread's late outcome is discarded.
-    var abandonedAttempt: Int?
+    var waitingReason: String?
+    var runAt: Double?
+    var status: TaskStatus
+    var deadline: Double?
+    /// Holds one of the global (and type) slots.
+    var holdsSlot = false
+    var timeoutSeconds: Double?
+    var pauseRequested = false
+    var pausedAt: Double?
     /// Ready to start, but the last attempt's outcome is not recorded yet: starts once it is.
     var heldForOutcome = false
+    /// An attempt failed by its timeout while its thread still ran: that thread's late outcome is discarded.
+    var abandonedAttempt: Int?
     var isolation = TaskIsolation.thread
     var memoryLimitBytes: Int?
-    var cpuLimitSeconds: Int?
     /// Cut off by a host shutdown or death, it goes back to the queue instead of `interrupted`.
     var requeueOnInterrupt = false
+    var cpuLimitSeconds: Int?
+    /// A stop asked for before the thread attached its control, or the reason given to it.
+    var requestedStop: StopReason?
     /// Its attempts cannot continue where they stopped (a shell command): a shutdown interrupts it.
     var isCommand: Bool { type == ShellTask.name }
 

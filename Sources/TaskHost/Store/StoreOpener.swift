@@ -14,6 +14,7 @@ enum StoreOpener {
             // WAL: readers never block on the writer. See StoreDurability for what each level survives.
             try connection.execute(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = \(durability.synchronousPragma); PRAGMA foreign_keys = OFF")
+            try connection.execute("PRAGMA cache_size = -\(writerCacheKiB)")
             try migrate(connection)
             return connection
         } catch let error as TaskHostError {
@@ -24,6 +25,11 @@ enum StoreOpener {
             throw .storage(SQLiteError(code: SQLITE_ERROR, message: "\(error)", context: "opening \(path)"))
         }
     }
+
+    /// The writer's page cache, in KiB (SQLite's default is 2,000). Every insert touches a random
+    /// page of the task-id index; once the hot pages outgrow the cache each is read back from the
+    /// file before it is written. The cache only grows as the database does.
+    static let writerCacheKiB = 32_768
 
     /// Opens an existing, already migrated database for reading only (no host needed).
     /// `checkHeader` must be false once any connection of this process has the file open:
