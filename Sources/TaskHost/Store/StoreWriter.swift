@@ -57,6 +57,8 @@ final class StoreWriter: @unchecked Sendable {
         let alone: Bool
         /// A new task's insert: it depends on no write queued before it, so it may commit ahead of them.
         let independent: Bool
+        /// Queued without a thread about to wait for it: the background thread commits it once it lingered.
+        let lingers: Bool
     }
 
     // Invariant: `queue`, `leading` and `stopping` are only touched with `condition` locked;
@@ -65,6 +67,10 @@ final class StoreWriter: @unchecked Sendable {
     private var queue: [Pending] = []
     private var leading = false
     private var stopping = false
+    /// Queued writes nobody was about to wait for: the background thread must know of them.
+    private var lingering = 0
+    /// The background thread waits for the current leader to finish.
+    private var backgroundWaitsForLeader = false
     private let stopped = DispatchSemaphore(value: 0)
     private let connection: SQLiteConnection
     private let flushInterval: Duration
@@ -102,6 +108,15 @@ final class StoreWriter: @unchecked Sendable {
     func enqueue(
         _ write: @escaping Write, alone: Bool = false, independent: Bool = false, onCommit: (@Sendable ((any Error)?) -> Void)? = nil
     ) -> Ticket {
+        enqueue(write, alone: alone, independent: independent, waiting: false, onCommit: onCommit)
+    }
+
+    /// `waiting`: the caller waits for the ticket at once and so leads (or joins) the next round;
+    /// the background thread is not woken for it (a wake-up per submit cost the submitting thread
+    /// a futex call and the writer's lock, contended by the woken thread).
+    private func enqueue(
+        _ write: @escaping Write, alone: Bool, independent: Bool, waiting: Bool, onCommit: (@Sendable ((any Error)?) -> Void)?
+    ) -> Ticket {
         let ticket = Ticket()
         ticket.writer = self
         ticket.onCommit = onCommit
@@ -111,8 +126,12 @@ final class StoreWriter: @unchecked Sendable {
             ticket.complete(TaskHostError.shuttingDown)
             return ticket
         }
-        queue.append(Pending(write: write, ticket: ticket, queuedAt: .now, alone: alone, independent: independent))
-        if queue.count == 1 { condition.signal() }
+        queue.append(Pending(write: write, ticket: ticket, queuedAt: .now, alone: alone, independent: independent, lingers: !waiting))
+        if !waiting {
+            lingering += 1
+            // The background thread sets its timer by the oldest queued write: it need only hear of the first.
+            if lingering == 1 { condition.signal() }
+        }
         condition.unlock()
         return ticket
     }
@@ -120,7 +139,7 @@ final class StoreWriter: @unchecked Sendable {
     /// Queues `write` and blocks until it is committed (`alone`: in a transaction of its own;
     /// `independent`: it may commit ahead of writes queued before it).
     func write(_ write: @escaping Write, alone: Bool = false, independent: Bool = false) throws {
-        try enqueue(write, alone: alone, independent: independent).wait()
+        try enqueue(write, alone: alone, independent: independent, waiting: true, onCommit: nil).wait()
     }
 
     /// Flushes what is buffered and queued, then ends the background thread.
@@ -159,7 +178,7 @@ final class StoreWriter: @unchecked Sendable {
             let batch = takeRoundLocked(now: .now)
             if batch.isEmpty && !flushAnyway {
                 leading = false
-                condition.broadcast()
+                if backgroundWaitsForLeader { condition.broadcast() }
                 return
             }
             flushAnyway = false
@@ -186,6 +205,7 @@ final class StoreWriter: @unchecked Sendable {
             // Handed over whole: no copy of the queue's storage.
             let round = queue
             queue = []
+            lingering = 0
             return round
         }
         // One pass, order kept on both sides (this runs under the lock for nearly every submit).
@@ -204,6 +224,7 @@ final class StoreWriter: @unchecked Sendable {
             }
         }
         queue = rest
+        lingering -= round.count(where: \.lingers)
         return round
     }
 
@@ -212,7 +233,9 @@ final class StoreWriter: @unchecked Sendable {
         while true {
             if leading {
                 // The leader's next round takes whatever is due by then, and it broadcasts when it stops leading.
+                backgroundWaitsForLeader = true
                 condition.wait()
+                backgroundWaitsForLeader = false
                 continue
             }
             let now = ContinuousClock.now

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import TaskHost
@@ -60,6 +61,42 @@ struct GroupCommitTests {
         #expect(first.succeeded == true)
         #expect(second.succeeded == true)
         #expect(try fixture.committed() == ["first", "second", "control"])
+    }
+
+    @Test("writes nobody waits for, queued while other threads lead their own commits, are all committed after their linger")
+    func noLingeringWriteIsLeftBehind() throws {
+        // The background thread is told only of the first lingering write (a submit that waits
+        // for its own commit does not wake it): none may be missed however the threads interleave.
+        let scratch = try TemporaryDirectory("group-commit-race")
+        let path = scratch.url.appendingPathComponent("rows.sqlite").path
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE rows (name TEXT NOT NULL)")
+        let writer = StoreWriter(connection: connection, flushInterval: .seconds(60), linger: .milliseconds(20), logCap: 100) { _, _ in }
+        defer { writer.close() }
+        let tickets = Mutex<[StoreWriter.Ticket]>([])
+        let failures = Atomic<Int>(0)
+        let done = Atomic<Int>(0)
+        for thread in 0..<4 {
+            Thread {
+                for index in 0..<150 {
+                    do { try writer.write(Fixture.insert("submit \(thread).\(index)"), independent: true) } catch { failures.add(1, ordering: .relaxed) }
+                    let ticket = writer.enqueue(Fixture.insert("outcome \(thread).\(index)"))
+                    tickets.withLock { $0.append(ticket) }
+                    if index % 7 == 0 { usleep(300) }
+                }
+                done.add(1, ordering: .relaxed)
+            }.start()
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while done.load(ordering: .relaxed) < 4 && ContinuousClock.now < deadline { usleep(5_000) }
+        // Nothing else happens from here: only the background thread can commit what lingers.
+        let settled = ContinuousClock.now + .seconds(5)
+        while tickets.withLock({ $0.contains { $0.succeeded == nil } }) && ContinuousClock.now < settled { usleep(5_000) }
+        #expect(failures.load(ordering: .relaxed) == 0)
+        #expect(tickets.withLock { $0.count } == 600)
+        #expect(tickets.withLock { $0.allSatisfy { $0.succeeded == true } })
+        let outside = try SQLiteConnection(path: path, readOnly: true)
+        #expect(try outside.query("SELECT count(*) FROM rows") { $0.int64(0) } == [1200])
     }
 
     @Test("waiting on a lingering write commits it at once")
