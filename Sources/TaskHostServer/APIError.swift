@@ -84,9 +84,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Limits applied to requests.
-enum RequestLimits {
+public enum RequestLimits {
     /// Largest accepted request body.
     static let maxBody = 1 << 20
-    /// Largest accepted batch submit (10,000 tasks).
-    static let maxBatchBody = 32 << 20
+    /// Largest accepted batch submit (10,000 tasks), in bytes.
+    public static let maxBatchBody = 32 << 20
 }

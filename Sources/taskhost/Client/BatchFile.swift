@@ -79,8 +79,8 @@ struct BatchFile {
         return chunks
     }
 
-    /// Well under the host's limit on a batch's body (32 MiB), so large parameters only mean more requests.
-    static let maxRequestBytes = 16 << 20
+    /// Half the host's limit on a batch's body, so large parameters only mean more requests.
+    static let maxRequestBytes = RequestLimits.maxBatchBody / 2
 
     /// The line without the spaces, tabs and carriage return around it.
     private static func trimmed(_ line: Data.SubSequence) -> Data.SubSequence {
