@@ -116,21 +116,31 @@ extension TaskManager {
         unwrittenStatuses.withLock { $0[task.id] = task.status }
         let id = task.id
         let ticket = try? store.enqueue(update) { [weak self] error in
-            // On the committing thread, which may be one that holds the manager's lock while it
-            // leads a commit round: hop before taking the lock.
-            guard let manager = self else { return }
-            DispatchQueue.global().async { manager.outcomeCommitted(id, token: token, error: error) }
+            self?.outcomeCommitted(CommittedOutcomes.Entry(taskID: id, token: token, error: error))
         }
         task.unwrittenOutcome?.ticket = ticket
-        if ticket == nil {
-            DispatchQueue.global().async { [weak self] in self?.outcomeCommitted(id, token: token, error: TaskHostError.shuttingDown) }
+        if ticket == nil { outcomeCommitted(CommittedOutcomes.Entry(taskID: id, token: token, error: TaskHostError.shuttingDown)) }
+    }
+
+    /// The outcome's commit came back, on the committing thread (which may hold `lock` while it
+    /// leads a round): settled on another thread, together with the others that came back meanwhile.
+    private func outcomeCommitted(_ entry: CommittedOutcomes.Entry) {
+        guard committedOutcomes.add(entry) else { return }
+        DispatchQueue.global().async { [weak self] in self?.settleCommittedOutcomes() }
+    }
+
+    private func settleCommittedOutcomes() {
+        lock.lock()
+        defer { lock.unlock() }
+        while true {
+            let entries = committedOutcomes.take()
+            if entries.isEmpty { return }
+            for entry in entries { outcomeCommittedLocked(entry.taskID, token: entry.token, error: entry.error) }
         }
     }
 
-    /// The outcome's commit came back: settle it, or schedule a retry.
-    private func outcomeCommitted(_ id: String, token: UInt64, error: (any Error)?) {
-        lock.lock()
-        defer { lock.unlock() }
+    /// Settles an outcome whose commit came back, or schedules a retry. Called with `lock` held.
+    private func outcomeCommittedLocked(_ id: String, token: UInt64, error: (any Error)?) {
         guard let task = state.live[id], let pending = task.unwrittenOutcome, pending.token == token else { return }
         if let error {
             guard !state.stopped else {

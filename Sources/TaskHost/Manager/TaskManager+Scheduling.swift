@@ -138,6 +138,13 @@ extension TaskManager {
     /// Marks `task` running in memory and gives its attempt a thread; `startWrite` is the
     /// pending write of its running state, nil when that is durable already. Called with `lock` held.
     func startThread(_ task: LiveTask, type: any BaseTask.Type, now: Double, startWrite: StoreWriter.Ticket?, publish: Bool = true) {
+        threads.run(prepareThread(task, type: type, now: now, startWrite: startWrite, publish: publish))
+    }
+
+    /// Like `startThread`, but returns the attempt for the caller to hand to `threads` once it has released `lock`.
+    func prepareThread(
+        _ task: LiveTask, type: any BaseTask.Type, now: Double, startWrite: StoreWriter.Ticket?, publish: Bool = true
+    ) -> TaskThreadPool.Job {
         task.status = .running
         task.runAt = nil
         task.requestedStop = nil
@@ -149,7 +156,7 @@ extension TaskManager {
         let worker = task.isolation == .process ? WorkerPlan(memoryLimitBytes: task.memoryLimitBytes, cpuLimitSeconds: task.cpuLimitSeconds) : nil
         state.withThread[id] = task
         if publish { publishStatus(task) }
-        threads.run { [self] in
+        return { [self] in
             runAttempt(taskID: id, attempt: attempt, type: type, parameters: parameters, startWrite: startWrite, worker: worker)
         }
     }

@@ -42,12 +42,12 @@ extension TaskManager {
         guard !inserted.existing else { return (inserted.id, false) }
 
         lock.lock()
-        defer { lock.unlock() }
         let task = register(prepared, seq: inserted.seq)
+        var attempt: TaskThreadPool.Job?
         if startsAtOnce {
             task.holdsSlot = true
             task.attempt = 1
-            startThread(task, type: prepared.type, now: now.timeIntervalSince1970, startWrite: nil)
+            attempt = prepareThread(task, type: prepared.type, now: now.timeIntervalSince1970, startWrite: nil)
             if !state.acceptingWork { state.requestStop(task, .shutdown) }
             // Only a deadline needs the scheduler: nothing else about this task is left to decide.
             if task.deadline != nil { lock.broadcast() }
@@ -55,6 +55,10 @@ extension TaskManager {
             state.enqueue(task, now: now.timeIntervalSince1970)
             lock.broadcast()
         }
+        lock.unlock()
+        // Handed to its thread after the lock is released: the woken thread takes the lock at
+        // once (to attach its control), and on two cores it preempted the submitter still holding it.
+        if let attempt { threads.run(attempt) }
         return (inserted.id, true)
     }
 

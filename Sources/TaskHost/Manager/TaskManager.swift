@@ -27,6 +27,7 @@ public final class TaskManager: @unchecked Sendable {
     // What `task(id)` adds to a row without taking `lock` (a read never waits for a commit held under it).
     let unwrittenStatuses = Mutex<[String: TaskStatus]>([:])
     let controls = Mutex<[String: RunControl]>([:])
+    let committedOutcomes = CommittedOutcomes()
     private let pool = Mutex<WorkerPool?>(nil)
     private let runner = Mutex<ScheduleRunner?>(nil)
 

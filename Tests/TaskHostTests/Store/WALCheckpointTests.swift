@@ -12,8 +12,9 @@ struct WALCheckpointTests {
         files.loader.scan()
         let path = files.home.appendingPathComponent("taskhost.db").path
         // The writer's automatic checkpoint is replaced by the hook: without the checkpoint thread
-        // the WAL would hold every frame of these commits (several pages each, tens of MB).
-        let store = try TaskStore(path: path, checkpointPages: 64)
+        // the WAL would hold every frame of these commits (several pages each, tens of MB); with it,
+        // at most 16 x 32 pages (~2 MiB) before the writer checkpoints inline.
+        let store = try TaskStore(path: path, checkpointPages: 32)
         var logger = Logger(label: "test.checkpoint")
         logger.logLevel = .critical
         let manager = TaskManager(store: store, registry: files.registry, logger: logger)
