@@ -102,8 +102,8 @@ extension TaskStore {
     public func attempts(_ taskID: String) throws(TaskHostError) -> [AttemptRecord] {
         try read { connection in
             try connection.query(
-                // The current attempt's row may not be written yet (it lingers to share a page): the
-                // task's own fields stand in for it.
+                // The current attempt's row is not written yet when it started with its submit (its
+                // end writes it whole): the task's own fields stand in for it.
                 """
                 SELECT attempt, started_at, ended_at, outcome, error FROM attempts WHERE task_seq = (SELECT seq FROM tasks WHERE id = ?1)
                 UNION ALL

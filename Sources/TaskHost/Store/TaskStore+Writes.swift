@@ -48,17 +48,11 @@ extension TaskStore {
             outcome.set(try Self.insert(record, audit: actor, countNow: true, startedAt: startedAt, into: connection))
         }
         guard let (id, seq, existing) = outcome.get() else { throw .invalidOption("submit did not complete") }
-        if let startedAt, !existing {
-            // The row says running, attempt 1, since when: what a crash must find, committed above.
-            // The attempt's history row follows in a later round, on a page it shares with the
-            // attempts of other tasks (readers and recovery stand in for it until it lands, and the
-            // attempt's end writes it whole if this write is lost).
-            _ = writerBox?.writer.enqueue { connection in
-                try connection.run(
-                    "INSERT OR IGNORE INTO attempts (task_seq, attempt, started_at) SELECT seq, 1, ?2 FROM tasks WHERE seq = ?1",
-                    [.integer(seq), .real(startedAt)])
-            }
-        }
+        // With `startedAt` the row says running, attempt 1, since when: what a crash must find,
+        // committed above. The attempt's history row is written by the attempt's end (an upsert
+        // taking its start from this row); until then readers stand in for it from the task row,
+        // and recovery writes it before closing it. A separate write for it cost every such submit
+        // a wake-up of the writer's thread and a write in a later round.
         return (id, seq, existing)
     }
 
@@ -259,8 +253,8 @@ extension TaskStore {
             // A task still `running` means the host died without a clean shutdown while it ran
             // (a clean shutdown leaves none). In thread mode the task itself may be the cause.
             let limit = Int64(hostDeathsBeforeSuspect)
-            // An attempt that started with its submit has its history row written a moment later;
-            // a crash in between leaves the row to write here, from the task's own (committed) fields.
+            // An attempt that started with its submit gets its history row when it ends; one cut off
+            // by the crash gets it here, from the task's own (committed) fields.
             try connection.run(
                 """
                 INSERT OR IGNORE INTO attempts (task_seq, attempt, started_at)
