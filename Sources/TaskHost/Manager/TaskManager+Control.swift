@@ -61,6 +61,7 @@ extension TaskManager {
             default:
                 // Pending, or paused (its thread, if any, unwinds in the background without a slot).
                 Self.finishFields(&update, as: .stopped, now: Date().timeIntervalSince1970)
+                if state.withThread[task.id] === task { update.recordOpenAttempt = true }
                 return { [self] in
                     finish(task, as: .stopped)
                     state.requestStop(task, .user)

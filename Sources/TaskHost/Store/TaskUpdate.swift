@@ -28,6 +28,10 @@ struct TaskUpdate: Sendable {
     var attemptEnded: (attempt: Int, at: Double, outcome: String, error: String?)?
     var audit: (action: String, actor: String, detail: String?)?
     var clearSavedState = false
+    /// Writes the current attempt's row, open, unless it is there: a paused attempt stopped ends
+    /// on disk before its thread has unwound (and an attempt that started with its submit has no
+    /// row until its end; a crash in between must not lose it).
+    var recordOpenAttempt = false
 
     init(_ taskID: String) { self.taskID = taskID }
 
@@ -74,6 +78,11 @@ struct TaskUpdate: Sendable {
         // A row deleted meanwhile (a prune between a read and this write) must not be acknowledged.
         guard try connection.run("UPDATE tasks SET \(columns.joined(separator: ", ")) WHERE id = ?", values) == 1 else {
             throw TaskHostError.taskNotFound(taskID)
+        }
+        if recordOpenAttempt {
+            try connection.run(
+                "INSERT OR IGNORE INTO attempts (task_seq, attempt, started_at) SELECT seq, attempt, started_at FROM tasks WHERE id = ? AND attempt > 0 AND started_at IS NOT NULL",
+                [.text(taskID)])
         }
         if let started = attemptStarted {
             try connection.run(

@@ -31,6 +31,19 @@ final class WALCheckpointer: @unchecked Sendable {
     private var checkpointing = false
     /// The last pass left frames behind: copy them once the WAL has been quiet for `tailDelay`.
     private var tailLeft = false
+    /// Frames copied as of the last pass: a pass that copied nothing more (a reader holds the
+    /// rest) leaves no tail to chase.
+    private var lastCopied = 0
+    /// Tail passes left before the next threshold: each ends in a sync.
+    private var tailBudget = 0
+    private var passes = 0
+
+    /// How many background passes have run (for tests).
+    var passCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return passes
+    }
     private var stopping = false
     private let stopped = DispatchSemaphore(value: 0)
     private let connection: SQLiteConnection
@@ -42,6 +55,8 @@ final class WALCheckpointer: @unchecked Sendable {
     let tailDelay: TimeInterval = 0.01
     /// A WAL that grew by more than this since the last pass is busy: its tail waits for the threshold.
     var quietPages: Int { max(thresholdPages / 8, 64) }
+    /// Tail passes after one at the threshold (W2 needed up to five before a pass found no new commit).
+    let maxTailPasses = 8
 
     /// Opens a checkpoint connection to `path` and starts the checkpoint thread.
     init(path: String, durability: StoreDurability, thresholdPages: Int = 1000) throws(SQLiteError) {
@@ -84,6 +99,10 @@ final class WALCheckpointer: @unchecked Sendable {
         condition.lock()
         checkpointing = false
         checkpointedAt = 0
+        // The WAL is empty now, whatever the hook last said: no threshold is near, no tail left.
+        walPages = 0
+        tailLeft = false
+        lastCopied = 0
         condition.broadcast()
         condition.unlock()
     }
@@ -127,15 +146,24 @@ final class WALCheckpointer: @unchecked Sendable {
         condition.lock()
         while true {
             waitForPassLocked()
+            let isTail = !stopping && walPages < checkpointedAt + thresholdPages
+            tailBudget = isTail ? tailBudget - 1 : maxTailPasses
             checkpointedAt = walPages
             checkpointing = true
+            passes += 1
             let last = stopping
             condition.unlock()
             let copied = checkpoint()
             condition.lock()
             checkpointing = false
             // Against the WAL as it is now: commits that landed during the pass are its tail.
-            tailLeft = copied.map { $0 < walPages } ?? false
+            // Chased only while passes make progress, and a few times per threshold.
+            if let copied {
+                tailLeft = copied < walPages && copied != lastCopied && tailBudget > 0
+                lastCopied = copied
+            } else {
+                tailLeft = false
+            }
             condition.broadcast()
             if last { break }
         }

@@ -27,6 +27,21 @@ struct AttemptRowTests {
         #expect(ended.count == 1 && ended.first?.endedAt != nil && ended.first?.startedAt == open.first?.startedAt, "\(ended)")
     }
 
+    @Test("stopping a paused attempt that started with its submit writes its row with the stop, before the thread has unwound")
+    func stopOfPausedAttemptWritesTheRow() throws {
+        let fixture = try ManagerFixture()
+        let id = try fixture.submit("sleep", ["seconds": "30"])
+        _ = try fixture.manager.pause(id)
+        _ = try fixture.waitFor(id, .paused)
+        #expect(try sql(fixture.databasePath, "SELECT count(*) FROM attempts") == "0")
+        _ = try fixture.manager.stop(id)
+        // Read at once: the attempt's end is still on its way (it lingers), and a `stopped` task
+        // has no stand-in; only the row the stop committed can be there. A crash now keeps it.
+        let listed = try fixture.store.attempts(id)
+        #expect(listed.count == 1 && listed.first?.attempt == 1, "\(listed)")
+        #expect(fixture.eventually { (try? fixture.store.attempts(id).first?.outcome) == "stopped" })
+    }
+
     @Test("after a crash, a running task without its attempt row gets one, closed as interrupted")
     func recoveryWritesTheMissingRow() throws {
         let scratch = try TemporaryDirectory("recover")

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import TaskHost
+@testable import TaskHost
 import Testing
 
 @Suite("WAL checkpoints run off the commit path")
@@ -60,6 +60,41 @@ struct WALCheckpointTests {
         let frames = largestWAL / (4096 + 24)
         #expect(frames > 1000, "the WAL never reached the threshold: the test did not load it")
         #expect(frames < 4200, "the WAL grew to \(frames) frames: it never started over after a pass")
+    }
+
+    @Test("no pass after pass when nothing more can be copied: after a truncate, or while a reader holds an old snapshot")
+    func noTailChaseWithoutProgress() throws {
+        let scratch = try TemporaryDirectory("tail")
+        let path = scratch.url.appendingPathComponent("taskhost.db").path
+        let store = try TaskStore(path: path, checkpointPages: 16)
+        defer { store.close() }
+        let checkpointer = try #require(store.writerBox?.checkpointer)
+        func writeRows(_ count: Int) throws {
+            for index in 0..<count {
+                try store.write { connection in
+                    try connection.run("INSERT INTO heartbeat (id, at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at", [
+                        .integer(Int64(index % 50)), .real(Double(index)),
+                    ])
+                }
+            }
+        }
+        // A reader holding its snapshot: frames after it cannot be copied until it ends.
+        let reader = try SQLiteConnection(path: path, create: false)
+        try reader.execute("BEGIN")
+        _ = try reader.integer("SELECT count(*) FROM heartbeat")
+        try writeRows(200)
+        Thread.sleep(forTimeInterval: 0.1)
+        let pinned = checkpointer.passCount
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(checkpointer.passCount - pinned <= 1, "passes kept running every 10 ms while a reader held the WAL")
+        try reader.execute("COMMIT")
+
+        try writeRows(200)
+        Thread.sleep(forTimeInterval: 0.1)
+        checkpointer.truncate()
+        let truncated = checkpointer.passCount
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(checkpointer.passCount - truncated <= 1, "passes kept running every 10 ms after a truncate")
     }
 
     static func size(of file: String) -> Int {
