@@ -4,12 +4,15 @@ import Foundation
 /// Opens a database file for the store, refusing files that are not ours, newer or corrupt
 /// before anything is written to them.
 enum StoreOpener {
+    /// How long the writer waits for a lock another process holds (a backup, the sqlite3 shell).
+    static let busyTimeoutMilliseconds = 5000
+
     /// Opens (creating if absent) and migrates the database at `path` for writing.
     static func openForWriting(_ path: String, durability: StoreDurability) throws(TaskHostError) -> SQLiteConnection {
         try checkHeader(path)
         do {
             let connection = try SQLiteConnection(path: path)
-            try connection.execute("PRAGMA busy_timeout = 5000")
+            try connection.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
             try verifyOwnership(connection, path: path)
             // WAL: readers never block on the writer. See StoreDurability for what each level survives.
             try connection.execute(

@@ -9,10 +9,11 @@ import Foundation
 ///
 /// A WAL is only reused once a checkpoint has copied all of it, which a background checkpoint
 /// never manages while writes keep arriving; so past `hardLimitPages` (a sustained burst) the
-/// writer checkpoints inline, as SQLite would, but sixteen times less often and mostly with the
+/// writer checkpoints inline, as SQLite would, but four times less often and mostly with the
 /// copying already done. An inline checkpoint costs the commit that runs it a flush of the disk
-/// (~13-15 ms here); at four times W1 spent 20 of them (0.29 s, ~11% of its time) on 10,000
-/// tasks, at sixteen 5 (0.07 s). The price is a WAL file of up to 64 MiB after a long burst.
+/// (~13-15 ms here; W1 pays 20 of them per 10,000 tasks, ~0.29 s). Sixteen times cut that to 5,
+/// but a host killed mid-burst then reopens a WAL of up to 64 MiB, which SQLite reads whole
+/// before the first query (~1.3 ms per MB here: W3's restart went 0.061 -> 0.084 s).
 ///
 /// Under a light steady load a pass rarely ends with the WAL all copied either (a commit lands
 /// during its fsync), and a WAL that never restarts grows into new file pages, which cost a write
@@ -37,6 +38,7 @@ final class WALCheckpointer: @unchecked Sendable {
     /// Tail passes left before the next threshold: each ends in a sync.
     private var tailBudget = 0
     private var passes = 0
+    private var inlinePasses = 0
 
     /// How many background passes have run (for tests).
     var passCount: Int {
@@ -44,13 +46,22 @@ final class WALCheckpointer: @unchecked Sendable {
         defer { condition.unlock() }
         return passes
     }
+
+    /// How many times the writer checkpointed inline (for tests).
+    var inlineCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return inlinePasses
+    }
     private var stopping = false
     private let stopped = DispatchSemaphore(value: 0)
     private let connection: SQLiteConnection
     /// WAL size, in pages, that triggers a checkpoint (SQLite's own default is 1,000).
     let thresholdPages: Int
     /// WAL size, in pages, past which the writer checkpoints inline.
-    var hardLimitPages: Int { thresholdPages * 16 }
+    var hardLimitPages: Int { thresholdPages * 4 }
+    /// How long an inline checkpoint waits for readers of older snapshots.
+    static let inlineReaderWaitMilliseconds = 20
     /// How long after a pass that left frames behind the next one copies them.
     let tailDelay: TimeInterval = 0.01
     /// A WAL that grew by more than this since the last pass is busy: its tail waits for the threshold.
@@ -78,7 +89,12 @@ final class WALCheckpointer: @unchecked Sendable {
                 // Between transactions on the writer's own connection, as SQLite's automatic checkpoint
                 // does. FULL waits for a background checkpoint in progress, then copies the rest: no
                 // frame can arrive meanwhile, so the next transaction starts the WAL over.
+                // It waits for readers of older snapshots only briefly: with the store's 5 s busy
+                // timeout, one long read held every commit past the limit for 5 s each. Cut short,
+                // it copies what it can, and the next try is a threshold later.
+                sqlite3_busy_timeout(database, Int32(WALCheckpointer.inlineReaderWaitMilliseconds))
                 _ = sqlite3_wal_checkpoint_v2(database, nil, SQLITE_CHECKPOINT_FULL, nil, nil)
+                sqlite3_busy_timeout(database, Int32(StoreOpener.busyTimeoutMilliseconds))
                 checkpointer.inlineCheckpointEnded()
             }
             return SQLITE_OK
@@ -137,6 +153,7 @@ final class WALCheckpointer: @unchecked Sendable {
 
     private func inlineCheckpointEnded() {
         condition.lock()
+        inlinePasses += 1
         checkpointing = false
         condition.broadcast()
         condition.unlock()
