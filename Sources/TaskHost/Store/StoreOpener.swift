@@ -4,7 +4,7 @@ import Foundation
 /// Opens a database file for the store, refusing files that are not ours, newer or corrupt
 /// before anything is written to them.
 enum StoreOpener {
-    /// How long the writer waits for a lock another process holds (a backup, the sqlite3 shell).
+    /// How long a connection waits for a lock another holds (a backup, the sqlite3 shell).
     static let busyTimeoutMilliseconds = 5000
 
     /// Opens (creating if absent) and migrates the database at `path` for writing.
@@ -42,7 +42,7 @@ enum StoreOpener {
         if shouldCheckHeader { try checkHeader(path) }
         do {
             let connection = try SQLiteConnection(path: path, readOnly: true)
-            try connection.execute("PRAGMA busy_timeout = 5000")
+            try connection.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)")
             try verifyOwnership(connection, path: path)
             return connection
         } catch let error as TaskHostError {

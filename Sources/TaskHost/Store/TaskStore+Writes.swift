@@ -217,8 +217,8 @@ extension TaskStore {
     /// record of who deleted one. Every audit row of a pruned task is older than its end, so it is
     /// among them. Found by one pass over the audit on a reader (no index on the task id, which
     /// every submit would pay a page for), then deleted 2,000 at a time, each a transaction of its
-    /// own paced as the prune's batches. The newest audit row is always kept: audit seqs are max + 1 (no AUTOINCREMENT), and a
-    /// reader paging `after:` a seq must never see one handed out again.
+    /// own paced as the prune's batches. The newest audit row is always kept: audit seqs are
+    /// max + 1 (no AUTOINCREMENT), and a reader paging `after:` a seq must never see one again.
     private func pruneAudit(before cutoff: Double) throws(TaskHostError) {
         let orphan = "task_id IS NOT NULL AND action != 'delete' AND NOT EXISTS (SELECT 1 FROM tasks WHERE tasks.id = audit.task_id)"
             + " AND seq < (SELECT max(seq) FROM audit)"

@@ -39,20 +39,6 @@ final class WALCheckpointer: @unchecked Sendable {
     private var tailBudget = 0
     private var passes = 0
     private var inlinePasses = 0
-
-    /// How many background passes have run (for tests).
-    var passCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return passes
-    }
-
-    /// How many times the writer checkpointed inline (for tests).
-    var inlineCount: Int {
-        condition.lock()
-        defer { condition.unlock() }
-        return inlinePasses
-    }
     private var stopping = false
     private let stopped = DispatchSemaphore(value: 0)
     private let connection: SQLiteConnection
@@ -69,10 +55,24 @@ final class WALCheckpointer: @unchecked Sendable {
     /// Tail passes after one at the threshold (W2 needed up to five before a pass found no new commit).
     let maxTailPasses = 8
 
+    /// How many background passes have run (for tests).
+    var passCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return passes
+    }
+
+    /// How many times the writer checkpointed inline (for tests).
+    var inlineCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return inlinePasses
+    }
+
     /// Opens a checkpoint connection to `path` and starts the checkpoint thread.
     init(path: String, durability: StoreDurability, thresholdPages: Int = 1000) throws(SQLiteError) {
         connection = try SQLiteConnection(path: path, create: false)
-        try connection.execute("PRAGMA busy_timeout = 5000; PRAGMA synchronous = \(durability.synchronousPragma)")
+        try connection.execute("PRAGMA busy_timeout = \(StoreOpener.busyTimeoutMilliseconds); PRAGMA synchronous = \(durability.synchronousPragma)")
         self.thresholdPages = thresholdPages
         let thread = Thread { [self] in checkpointLoop() }
         thread.name = "taskhost-store-checkpoint"

@@ -7,10 +7,6 @@ import Testing
 /// with its submit is written by its end: until then readers stand in, and recovery writes it.
 @Suite("Attempt rows: keyed by seq, written at the end of a start-at-once attempt")
 struct AttemptRowTests {
-    func sql(_ database: String, _ statement: String) throws -> String {
-        try runCommand("/usr/bin/env", ["sqlite3", database, statement]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     @Test("a task that started with its submit has no attempt row until it ends, yet lists its open attempt; its end writes the row whole")
     func missingRowIsStoodInFor() throws {
         let fixture = try ManagerFixture()

@@ -8,10 +8,6 @@ import Testing
 /// reader has seen is handed out again.
 @Suite("Row numbering: tasks and audit without AUTOINCREMENT")
 struct RowNumberingTests {
-    func sql(_ database: String, _ statement: String) throws -> String {
-        try runCommand("/usr/bin/env", ["sqlite3", database, statement]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     @Test("a version 8 database is rebuilt: every column of every row, the indexes, triggers and counts stay")
     func migrationFromVersion8() throws {
         let scratch = try TemporaryDirectory("migrate9")

@@ -5,20 +5,27 @@ import Testing
 
 @Suite("WAL checkpoints run off the commit path")
 struct WALCheckpointTests {
-    @Test("thousands of commits: the checkpoint thread keeps the WAL bounded and every task is in the database")
-    func checkpointThreadBoundsTheWAL() throws {
+    /// A started manager over a store with `checkpointPages`, in a home with the Sleep plugin.
+    func startedManager(checkpointPages: Int) throws -> (files: LoaderFixture, path: String, store: TaskStore, manager: TaskManager) {
         let files = try LoaderFixture()
         try files.add("Sleep")
         files.loader.scan()
         let path = files.home.appendingPathComponent("taskhost.db").path
-        // The writer's automatic checkpoint is replaced by the hook: without the checkpoint thread
-        // the WAL would hold every frame of these commits (several pages each, tens of MB); with it,
-        // at most 4 x 64 pages (~1 MiB) before the writer checkpoints inline.
-        let store = try TaskStore(path: path, checkpointPages: 64)
+        let store = try TaskStore(path: path, checkpointPages: checkpointPages)
         var logger = Logger(label: "test.checkpoint")
         logger.logLevel = .critical
         let manager = TaskManager(store: store, registry: files.registry, logger: logger)
         try manager.start()
+        return (files, path, store, manager)
+    }
+
+    @Test("thousands of commits: the checkpoint thread keeps the WAL bounded and every task is in the database")
+    func checkpointThreadBoundsTheWAL() throws {
+        // The writer's automatic checkpoint is replaced by the hook: without the checkpoint thread
+        // the WAL would hold every frame of these commits (several pages each, tens of MB); with it,
+        // at most 4 x 64 pages (~1 MiB) before the writer checkpoints inline.
+        let (files, path, _, manager) = try startedManager(checkpointPages: 64)
+        defer { withExtendedLifetime(files) {} }  // its home holds the database
         let submits = 3000
         var largestWAL = 0
         for index in 0..<submits {
@@ -35,18 +42,11 @@ struct WALCheckpointTests {
 
     @Test("at a light steady load the WAL starts over after the background passes, never reaching the inline checkpoint")
     func lightLoadRestartsTheWAL() throws {
-        let files = try LoaderFixture()
-        try files.add("Sleep")
-        files.loader.scan()
-        let path = files.home.appendingPathComponent("taskhost.db").path
         // Threshold 500 pages: a pass copies ~2 MB and syncs it; the writer checkpoints inline
         // past 2,000, which the ~3,900 pages written here would reach if the WAL never started over.
-        let store = try TaskStore(path: path, checkpointPages: 500)
+        let (files, path, store, manager) = try startedManager(checkpointPages: 500)
+        defer { withExtendedLifetime(files) {} }  // its home holds the database
         let checkpointer = try #require(store.writerBox?.checkpointer)
-        var logger = Logger(label: "test.checkpoint")
-        logger.logLevel = .critical
-        let manager = TaskManager(store: store, registry: files.registry, logger: logger)
-        try manager.start()
         // ~6 pages a commit, one every ~4 ms: commits land while a pass copies and syncs, so it
         // ends with a tail left; only the tail passes let the WAL be all copied and start over.
         var largestWAL = 0

@@ -7,6 +7,11 @@ struct CommandResult {
     let stderr: String
 }
 
+/// Runs `statement` on `database` with the real sqlite3 shell; its output, trimmed.
+func sql(_ database: String, _ statement: String) throws -> String {
+    try runCommand("/usr/bin/env", ["sqlite3", database, statement]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
 /// Runs `executable` with `arguments` to completion and captures its output; a run longer than
 /// `timeout` seconds is killed (SIGKILL) and reported in stderr, so a hang fails a test instead of CI.
 func runCommand(
