@@ -12,6 +12,7 @@
 //   taskhost-figures schedule-kills [N]    a real host with a 1 s schedule SIGKILLed N times: duplicates, misses
 //   taskhost-figures batch [N]             N tasks submitted 10,000 per transaction: in the process, and `start --from-file`
 //   taskhost-figures commit-floor [N]      bare SQLite insert+commit vs a durable submit vs submit-and-run, N each
+//   taskhost-figures sql-floor [N]         W1 (N tasks), W2 and batch submit as bare SQL: the floor with no host overhead
 //   taskhost-figures all [--smoke]         everything (small sizes with --smoke)
 import Foundation
 
@@ -32,6 +33,7 @@ do {
     case "schedule-kills": try scheduleKills(kills: number ?? 100)
     case "batch": try batchSubmit(tasks: number ?? 100_000)
     case "commit-floor": try commitFloor(commits: number ?? 20_000)
+    case "sql-floor": try sqlFloor(tasks: number ?? 10_000)
     case "all":
         try recovery(tasks: smoke ? 2000 : 100_000)
         try pauseLatency(rounds: smoke ? 5 : 50)
@@ -45,8 +47,9 @@ do {
         try scheduleKills(kills: smoke ? 3 : 100)
         try batchSubmit(tasks: smoke ? 10_000 : 100_000)
         try commitFloor(commits: smoke ? 1000 : 20_000)
+        try sqlFloor(tasks: smoke ? 1000 : 10_000)
     default:
-        FileHandle.standardError.write(Data("usage: taskhost-figures recovery|pause|plugins|cli|paused-rss|storage|isolation|shell|schedules|schedule-kills|batch|commit-floor [N] | all [--smoke]\n".utf8))
+        FileHandle.standardError.write(Data("usage: taskhost-figures recovery|pause|plugins|cli|paused-rss|storage|isolation|shell|schedules|schedule-kills|batch|commit-floor|sql-floor [N] | all [--smoke]\n".utf8))
         exit(2)
     }
 } catch {
