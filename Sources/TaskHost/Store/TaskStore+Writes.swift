@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TaskKit
 
 /// A task as the scheduler needs it: small enough to hold 100,000 of in memory.
@@ -360,9 +361,9 @@ extension TaskStore {
 }
 
 /// A value written by the writer thread and read by the waiting caller after the ticket completes.
-final class LockedResult<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value?
-    func set(_ newValue: Value) { lock.withLock { value = newValue } }
-    func get() -> Value? { lock.withLock { value } }
+/// (A `Mutex`, not an `NSLock`: one is made per submit, and an NSLock's init and deinit cost a pthread mutex each.)
+final class LockedResult<Value: Sendable>: Sendable {
+    private let value = Mutex<Value?>(nil)
+    func set(_ newValue: Value) { value.withLock { $0 = newValue } }
+    func get() -> Value? { value.withLock { $0 } }
 }

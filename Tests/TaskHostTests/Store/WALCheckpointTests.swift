@@ -40,17 +40,18 @@ struct WALCheckpointTests {
         #expect(try reopened.countsByStatus()[.pending] == submits)
     }
 
-    @Test("at a light steady load the WAL starts over after the background passes, never reaching the inline checkpoint")
+    @Test("at a light steady load the WAL starts over after the background passes, almost never reaching the inline checkpoint")
     func lightLoadRestartsTheWAL() throws {
         // Threshold 500 pages: a pass copies ~2 MB and syncs it; the writer checkpoints inline
-        // past 2,000, which the ~3,900 pages written here would reach if the WAL never started over.
+        // past 2,000. The ~7,800 pages written here reach that three times if the WAL never
+        // starts over after a background pass (it then starts over only after each inline one).
         let (files, path, store, manager) = try startedManager(checkpointPages: 500)
         defer { withExtendedLifetime(files) {} }  // its home holds the database
         let checkpointer = try #require(store.writerBox?.checkpointer)
-        // ~6 pages a commit, one every ~4 ms: commits land while a pass copies and syncs, so it
+        // ~6.5 pages a commit, one every ~4 ms: commits land while a pass copies and syncs, so it
         // ends with a tail left; only the tail passes let the WAL be all copied and start over.
         var largestWAL = 0
-        for _ in 0..<600 {
+        for _ in 0..<1200 {
             _ = try manager.submit(type: "sleep", parameters: [:], options: SubmitOptions(delaySeconds: 86_400), actor: "test")
             largestWAL = max(largestWAL, Self.size(of: path + "-wal"))
             Thread.sleep(forTimeInterval: 0.004)
@@ -59,7 +60,9 @@ struct WALCheckpointTests {
         manager.shutdown(grace: .seconds(2))
         let frames = largestWAL / (4096 + 24)
         #expect(frames > 500, "the WAL never reached the threshold: the test did not load it")
-        #expect(inline == 0, "the WAL grew to \(frames) frames and the writer checkpointed inline \(inline) times: it never started over after a pass")
+        // One is allowed: with the whole suite's syncs slowing this disk, every one of the 27 passes
+        // between two inline limits can meet a commit (it did, 1 run in 3, when this asked for none).
+        #expect(inline <= 1, "the WAL grew to \(frames) frames and the writer checkpointed inline \(inline) times: it never started over after a pass")
     }
 
     @Test("no pass after pass when nothing more can be copied: after a truncate, or while a reader holds an old snapshot")
