@@ -4,6 +4,8 @@ import TaskKit
 /// A submit that passed every check, with its row built.
 struct PreparedSubmit {
     let record: TaskRecord
+    /// The parameters as stored (encoded once, for the size check and the row).
+    let parametersJSON: String
     let type: any BaseTask.Type
     let settings: TaskTypeSettings
 }
@@ -34,7 +36,7 @@ extension TaskManager {
         lock.unlock()
         let inserted: (id: String, seq: Int64, existing: Bool)
         do {
-            inserted = try store.insert(prepared.record, actor: actor, startedAt: startsAtOnce ? now.timeIntervalSince1970 : nil)
+            inserted = try store.insert(prepared.record, parametersJSON: prepared.parametersJSON, actor: actor, startedAt: startsAtOnce ? now.timeIntervalSince1970 : nil)
         } catch {
             if startsAtOnce { releaseReservedSlot(typeName) }
             throw error
@@ -91,7 +93,8 @@ extension TaskManager {
         let accepting = state.acceptingWork
         lock.unlock()
         guard accepting else { throw .shuttingDown }
-        let inserted = try store.insert(batch: prepared.map(\.record), actor: actor, firings: advances)
+        let inserted = try store.insert(
+            batch: prepared.map(\.record), parametersJSON: prepared.map(\.parametersJSON), actor: actor, firings: advances)
         lock.lock()
         defer { lock.unlock() }
         let now = Date().timeIntervalSince1970
@@ -113,9 +116,11 @@ extension TaskManager {
         let tagProblems = configuration.limits.tagProblems(options.tags)
         guard tagProblems.isEmpty else { throw .invalidOption("invalid options: " + tagProblems.joined(separator: "; ")) }
         let parameters: TaskParameters
+        let parametersJSON: String
         do {
             parameters = try type.parameters.validate(input, typeName: typeName)
-            if let problem = configuration.limits.parameterProblem(parameters) {
+            parametersJSON = CompactJSON.object(parameters.values)
+            if let problem = configuration.limits.parameterProblem(encodedBytes: parametersJSON.utf8.count) {
                 throw ParameterValidationError(typeName: typeName, problems: [problem])
             }
             _ = try type.init(parameters: parameters)
@@ -155,7 +160,7 @@ extension TaskManager {
             finishedAt: nil, progress: nil, result: nil, error: nil, stopRequested: false, pauseRequested: false,
             waitingReason: nil, isolation: isolation, memoryLimitBytes: options.memoryLimitBytes, cpuLimitSeconds: options.cpuLimitSeconds,
             source: source, schedule: schedule?.id, scheduledFor: schedule?.scheduledFor)
-        return PreparedSubmit(record: record, type: type, settings: settings)
+        return PreparedSubmit(record: record, parametersJSON: parametersJSON, type: type, settings: settings)
     }
 
     /// The live task of a stored new row, published as pending. Called with `lock` held.

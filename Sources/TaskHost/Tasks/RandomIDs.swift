@@ -15,7 +15,8 @@ final class RandomIDs: Sendable {
     private let pool = Mutex(Pool())
 
     func next() -> String {
-        let random: [UInt8] = pool.withLock { pool in
+        // Written straight into the string's storage: no arrays made per id.
+        pool.withLock { pool in
             if pool.used + 16 > pool.bytes.count {
                 let count = pool.bytes.count
                 let filled = pool.bytes.withUnsafeMutableBytes { taskhost_random_bytes($0.baseAddress, UInt(count)) }
@@ -26,14 +27,19 @@ final class RandomIDs: Sendable {
                 pool.used = 0
             }
             defer { pool.used += 16 }
-            return Array(pool.bytes[pool.used..<(pool.used + 16)])
+            let start = pool.used
+            return pool.bytes.withUnsafeBufferPointer { random in
+                String(unsafeUninitializedCapacity: 32) { text in
+                    for offset in 0..<16 {
+                        let byte = random[start + offset]
+                        text[offset * 2] = Self.digits[Int(byte >> 4)]
+                        text[offset * 2 + 1] = Self.digits[Int(byte & 0xF)]
+                    }
+                    return 32
+                }
+            }
         }
-        let digits = Array("0123456789abcdef".utf8)
-        var text = [UInt8](repeating: 0, count: 32)
-        for (index, byte) in random.enumerated() {
-            text[index * 2] = digits[Int(byte >> 4)]
-            text[index * 2 + 1] = digits[Int(byte & 0xF)]
-        }
-        return String(decoding: text, as: UTF8.self)
     }
+
+    private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 }

@@ -43,9 +43,8 @@ public struct TaskLimits: Sendable, Equatable {
         return problems
     }
 
-    /// Why `parameters` are too large, or nil.
-    func parameterProblem(_ parameters: TaskParameters) -> String? {
-        let size = CompactJSON.object(parameters.values).utf8.count
+    /// Why parameters of `size` bytes as JSON are too large, or nil.
+    func parameterProblem(encodedBytes size: Int) -> String? {
         guard size > maxParameterBytes else { return nil }
         return "parameters are \(ByteCount.text(size)) as JSON; at most \(ByteCount.text(maxParameterBytes)) are allowed (serve --max-parameters)"
     }
