@@ -66,8 +66,8 @@ final class RawCheckpointer: @unchecked Sendable {
     private var stopping = false
     private var tailLeft = false
     private var tailBudget = 0
-    private(set) var passes = 0
-    private(set) var inlinePasses = 0
+    private var passCount = 0
+    private var inlineCount = 0
     private let threshold: Int
     private let connection: RawConnection
     private let writer: RawConnection
@@ -77,7 +77,7 @@ final class RawCheckpointer: @unchecked Sendable {
         self.threshold = threshold
         self.writer = writer
         connection = try RawConnection(path: path)
-        try connection.exec("PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL")
+        try connection.exec("PRAGMA busy_timeout = 5000; PRAGMA synchronous = \(floorSynchronous)")
         try writer.exec("PRAGMA wal_autocheckpoint = 0")
         sqlite3_wal_hook(writer.handle, { context, database, _, pages in
             guard let context else { return SQLITE_OK }
@@ -91,6 +91,20 @@ final class RawCheckpointer: @unchecked Sendable {
             return SQLITE_OK
         }, Unmanaged.passUnretained(self).toOpaque())
         Thread { [self] in loop() }.start()
+    }
+
+    /// Background passes so far.
+    var passes: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return passCount
+    }
+
+    /// Inline (writer) checkpoints so far.
+    var inlinePasses: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return inlineCount
     }
 
     /// Ends the passes and takes the hook off the writer (call it once the writer is done).
@@ -121,7 +135,7 @@ final class RawCheckpointer: @unchecked Sendable {
 
     private func inlineEnded() {
         condition.lock()
-        inlinePasses += 1
+        inlineCount += 1
         busy = false
         condition.broadcast()
         condition.unlock()
@@ -147,7 +161,7 @@ final class RawCheckpointer: @unchecked Sendable {
             tailBudget = tailDue ? tailBudget - 1 : 8
             checkpointedAt = walPages
             busy = true
-            passes += 1
+            passCount += 1
             condition.unlock()
             var frames: Int32 = 0
             var copied: Int32 = 0

@@ -5,8 +5,8 @@ import TaskHost
 struct SQLFloorFigure: Encodable {
     let name = "sql-floor"
     /// W1's SQL with no host around it: `tasks` submits committed one at a time (each before the
-    /// next), their ends committed by another thread in rounds every 2 ms, taskhost's schema and
-    /// checkpoint policy. What a host with no overhead of its own would reach on this disk.
+    /// next), their ends committed in rounds after 2 ms (with the next submit, as taskhost's group
+    /// commit does, or by another thread), taskhost's schema, statements and checkpoint policy. What a host with no overhead of its own would reach on this disk.
     let w1Tasks: Int
     let w1TasksPerSecond: Double
     let w1SubmitMicroseconds: Percentiles
@@ -14,6 +14,8 @@ struct SQLFloorFigure: Encodable {
     let w1CPUSeconds: Double
     let w1Checkpoints: Int
     let w1InlineCheckpoints: Int
+    /// The same with every round of ends committed by a thread of their own, never with a submit.
+    let w1SeparateEndsTasksPerSecond: Double
     /// W2's SQL: 1,000 submits at 200/s, each committed, then a parked thread woken to run it:
     /// submit -> committed, and submit -> that thread running (W2's enqueue -> start with no host).
     let w2CommitMilliseconds: Percentiles
@@ -30,33 +32,47 @@ func sqlFloor(tasks count: Int) throws {
     let scratch = try Scratch(label: "sql-floor", plugins: [])
     defer { scratch.remove() }
     let w1 = try floorW1(path: scratch.home.appendingPathComponent("w1.db").path, tasks: count)
+    let separate = try floorW1(path: scratch.home.appendingPathComponent("w1-separate.db").path, tasks: count, mergeDueEnds: false)
     let w2 = try floorW2(path: scratch.home.appendingPathComponent("w2.db").path, tasks: 1000, rate: 200)
     let batchRows = max(10_000, count * 10)
     let batch = try floorBatch(path: scratch.home.appendingPathComponent("batch.db").path, rows: batchRows)
     try printFigure(
         SQLFloorFigure(
             w1Tasks: count, w1TasksPerSecond: w1.rate, w1SubmitMicroseconds: Percentiles(w1.submits), w1CPUSeconds: w1.cpu,
-            w1Checkpoints: w1.passes, w1InlineCheckpoints: w1.inline, w2CommitMilliseconds: Percentiles(w2.commits),
+            w1Checkpoints: w1.passes, w1InlineCheckpoints: w1.inline, w1SeparateEndsTasksPerSecond: separate.rate, w2CommitMilliseconds: Percentiles(w2.commits),
             w2StartMilliseconds: Percentiles(w2.starts), w2InlineCheckpoints: w2.inline, batchRows: batchRows, batchRowsPerSecond: batch, machine: machineDescription()))
 }
 
-/// A store's schema, made by the store itself, opened raw as taskhost's writer is configured.
+/// A store's schema, made by the store itself, opened raw as taskhost's writer is configured
+/// (`TASKHOST_DURABILITY=power`: synchronous=FULL, as the `swift-power` peer runs).
 private func floorDatabase(_ path: String) throws -> RawConnection {
     try TaskStore(path: path).close()
     let connection = try RawConnection(path: path)
-    try connection.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32768")
+    try connection.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = \(floorSynchronous); PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32768")
     return connection
 }
 
+let floorSynchronous = ProcessInfo.processInfo.environment["TASKHOST_DURABILITY"] == "power" ? "FULL" : "NORMAL"
+
 /// Ends waiting for their round: how many were submitted, how many ended, when the oldest waiting was queued.
-private final class EndQueue: Sendable {
-    struct State {
-        var submitted = 0
-        var ended = 0
-        var oldest = ContinuousClock.now
-        var failure: String?
+private final class EndQueue: @unchecked Sendable {
+    // Touched only with `condition` locked.
+    let condition = NSCondition()
+    var submitted = 0
+    var ended = 0
+    var oldest = ContinuousClock.now
+    var failure: String?
+    let linger = Duration.milliseconds(2)
+
+    /// The ends due now (they lingered 2 ms), taken; empty if none. Called with `condition` locked.
+    func takeDue(now: ContinuousClock.Instant) -> Range<Int> {
+        guard submitted > ended, now >= oldest + linger else { return ended..<ended }
+        defer {
+            ended = submitted
+            oldest = now
+        }
+        return ended..<submitted
     }
-    let state = Mutex(State())
 }
 
 /// The instant a woken thread ran, and which task it was given.
@@ -64,32 +80,49 @@ private final class WakeNote: Sendable {
     let state = Mutex<(ran: ContinuousClock.Instant, task: Int)>((.now, 0))
 }
 
-private func floorW1(path: String, tasks count: Int) throws -> (rate: Double, submits: [Double], cpu: Double, passes: Int, inline: Int) {
+/// W1 as bare SQL. `mergeDueEnds`: the submitter commits the ends that are due with its own row,
+/// as taskhost's group commit does (its leader takes every due write); otherwise a thread of
+/// their own commits them, waiting for the writer as taskhost's background thread does.
+private func floorW1(path: String, tasks count: Int, mergeDueEnds: Bool = true) throws
+    -> (rate: Double, submits: [Double], cpu: Double, passes: Int, inline: Int)
+{
     let connection = try floorDatabase(path)
     let checkpointer = try RawCheckpointer(path: path, writer: connection)
+    defer { checkpointer.stop() }
     let statements = try FloorStatements(connection)
     let writer = NSLock()
     let ids = randomTaskIDs(count)
     let queue = EndQueue()
-    let linger = Duration.milliseconds(2)
     let endsDone = DispatchSemaphore(value: 0)
     let cpuBefore = processCPUSeconds()
     Thread {
-        while true {
-            let (from, to, oldest) = queue.state.withLock { ($0.ended, $0.submitted, $0.oldest) }
-            if from == count { break }
-            if to == from || ContinuousClock.now < oldest + linger {
-                usleep(200)
+        queue.condition.lock()
+        while queue.ended < count && queue.failure == nil {
+            if queue.submitted == queue.ended {
+                queue.condition.wait()
                 continue
             }
-            writer.lock()
-            do { try statements.finish(ids[from..<to]) } catch { queue.state.withLock { $0.failure = "\(error)" } }
-            writer.unlock()
-            queue.state.withLock {
-                $0.ended = to
-                $0.oldest = .now
+            let dueAt = queue.oldest + queue.linger
+            if ContinuousClock.now < dueAt {
+                _ = queue.condition.wait(until: Date(timeIntervalSinceNow: seconds(ContinuousClock.now.duration(to: dueAt))))
+                continue
             }
+            queue.condition.unlock()
+            writer.lock()
+            queue.condition.lock()
+            let due = queue.takeDue(now: .now)
+            queue.condition.unlock()
+            if !due.isEmpty {
+                do { try statements.finish(ids[due]) } catch {
+                    queue.condition.lock()
+                    queue.failure = "\(error)"
+                    queue.condition.unlock()
+                }
+            }
+            writer.unlock()
+            queue.condition.lock()
         }
+        queue.condition.unlock()
         endsDone.signal()
     }.start()
     var submits: [Double] = []
@@ -100,25 +133,32 @@ private func floorW1(path: String, tasks count: Int) throws -> (rate: Double, su
         writer.lock()
         do {
             defer { writer.unlock() }
-            try statements.submit(id: ids[index], index: index, running: true)
+            queue.condition.lock()
+            let due = mergeDueEnds ? queue.takeDue(now: submitted) : 0..<0
+            queue.condition.unlock()
+            try statements.submit(id: ids[index], index: index, running: true, withEnds: ids[due])
         }
-        queue.state.withLock {
-            if $0.submitted == $0.ended { $0.oldest = .now }
-            $0.submitted = index + 1
-        }
+        queue.condition.lock()
+        if queue.submitted == queue.ended { queue.oldest = .now }
+        queue.submitted = index + 1
+        queue.condition.signal()
+        queue.condition.unlock()
         submits.append(seconds(ContinuousClock.now - submitted) * 1e6)
     }
     endsDone.wait()
     let elapsed = seconds(ContinuousClock.now - started)
     let cpu = processCPUSeconds() - cpuBefore
-    checkpointer.stop()
-    if let failure = queue.state.withLock({ $0.failure }) { throw FigureError("ends: \(failure)") }
+    queue.condition.lock()
+    let failure = queue.failure
+    queue.condition.unlock()
+    if let failure { throw FigureError("ends: \(failure)") }
     return (Double(count) / elapsed, submits, cpu, checkpointer.passes, checkpointer.inlinePasses)
 }
 
 private func floorW2(path: String, tasks count: Int, rate: Double) throws -> (commits: [Double], starts: [Double], inline: Int) {
     let connection = try floorDatabase(path)
     let checkpointer = try RawCheckpointer(path: path, writer: connection)
+    defer { checkpointer.stop() }
     let statements = try FloorStatements(connection)
     let writer = NSLock()
     let ids = randomTaskIDs(count)
@@ -163,7 +203,6 @@ private func floorW2(path: String, tasks count: Int, rate: Double) throws -> (co
         starts.append(seconds(ran.state.withLock { $0.ran } - submitted) * 1e3)
     }
     workerDone.wait()
-    checkpointer.stop()
     return (commits, starts, checkpointer.inlinePasses)
 }
 

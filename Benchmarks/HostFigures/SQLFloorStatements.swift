@@ -18,7 +18,12 @@ final class FloorStatements: @unchecked Sendable {
         audit = try connection.prepare("INSERT INTO audit (at, action, task_id, actor, detail) VALUES (?, ?, ?, ?, ?)")
         count = try connection.prepare(
             "INSERT INTO task_counts (status, count) VALUES (?, ?) ON CONFLICT (status) DO UPDATE SET count = count + excluded.count")
-        finish = try connection.prepare("UPDATE tasks SET status = ?, result = ?, finished_at = ?, updated_at = ? WHERE id = ?")
+        // The columns a finished task's end sets, in its order (`TaskManager.writeOutcome`, `TaskUpdate.apply`).
+        finish = try connection.prepare(
+            """
+            UPDATE tasks SET stop_requested = ?, pause_requested = ?, host_deaths = ?, result = ?, error_message = ?,
+                error_type = ?, error_attempt = ?, status = ?, finished_at = ?, waiting_reason = ?, updated_at = ? WHERE id = ?
+            """)
         attempt = try connection.prepare(
             """
             INSERT INTO attempts (task_seq, attempt, started_at, ended_at, outcome, error)
@@ -29,11 +34,7 @@ final class FloorStatements: @unchecked Sendable {
 
     /// One submit's commit: the task row (running its first attempt when `running`), its audit row, its count.
     func submit(id: String, index: Int, running: Bool) throws {
-        try begin.run()
-        try insertRow(id: id, index: index, running: running, at: Date().timeIntervalSince1970)
-        try audit(task: id, detail: "noop")
-        try count(running ? "running" : "pending", by: 1)
-        try commit.run()
+        try submit(id: id, index: index, running: running, withEnds: [])
     }
 
     /// A batch's commit: its rows, one count and one audit row for all of them.
@@ -49,13 +50,31 @@ final class FloorStatements: @unchecked Sendable {
     /// One round of ends: each task finished and its attempt row written.
     func finish(_ ids: ArraySlice<String>) throws {
         try begin.run()
+        try finishRows(ids)
+        try commit.run()
+    }
+
+    /// One submit's commit carrying the ends that were due (the leader takes every due write).
+    func submit(id: String, index: Int, running: Bool, withEnds ends: ArraySlice<String>) throws {
+        try begin.run()
+        try insertRow(id: id, index: index, running: running, at: Date().timeIntervalSince1970)
+        try audit(task: id, detail: "noop")
+        try count(running ? "running" : "pending", by: 1)
+        try finishRows(ends)
+        try commit.run()
+    }
+
+    private func finishRows(_ ids: ArraySlice<String>) throws {
         let now = Date().timeIntervalSince1970
         for id in ids {
-            finish.bind(1, "finished")
-            finish.bind(2, "{}")
-            finish.bind(3, now)
-            finish.bind(4, now)
-            finish.bind(5, id)
+            for (position, flag) in [Int64(0), 0, 0].enumerated() { finish.bind(Int32(position + 1), flag) }
+            finish.bind(4, "{}")
+            for position in Int32(5)...7 { finish.bindNull(position) }
+            finish.bind(8, "finished")
+            finish.bind(9, now)
+            finish.bindNull(10)
+            finish.bind(11, now)
+            finish.bind(12, id)
             try finish.run()
             attempt.bind(1, id)
             attempt.bind(2, Int64(1))
@@ -64,7 +83,6 @@ final class FloorStatements: @unchecked Sendable {
             attempt.bindNull(5)
             try attempt.run()
         }
-        try commit.run()
     }
 
     private func insertRow(id: String, index: Int, running: Bool, at now: Double) throws {

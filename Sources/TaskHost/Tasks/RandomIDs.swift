@@ -15,8 +15,9 @@ final class RandomIDs: Sendable {
     private let pool = Mutex(Pool())
 
     func next() -> String {
-        // Written straight into the string's storage: no arrays made per id.
-        pool.withLock { pool in
+        // Only the 16 bytes are taken under the lock; the digits are written after, straight into
+        // the string's storage (no arrays made per id).
+        let (high, low): (UInt64, UInt64) = pool.withLock { pool in
             if pool.used + 16 > pool.bytes.count {
                 let count = pool.bytes.count
                 let filled = pool.bytes.withUnsafeMutableBytes { taskhost_random_bytes($0.baseAddress, UInt(count)) }
@@ -26,18 +27,19 @@ final class RandomIDs: Sendable {
                 }
                 pool.used = 0
             }
-            defer { pool.used += 16 }
             let start = pool.used
-            return pool.bytes.withUnsafeBufferPointer { random in
-                String(unsafeUninitializedCapacity: 32) { text in
-                    for offset in 0..<16 {
-                        let byte = random[start + offset]
-                        text[offset * 2] = Self.digits[Int(byte >> 4)]
-                        text[offset * 2 + 1] = Self.digits[Int(byte & 0xF)]
-                    }
-                    return 32
-                }
+            pool.used += 16
+            return pool.bytes.withUnsafeBytes { bytes in
+                (bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self), bytes.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
             }
+        }
+        return String(unsafeUninitializedCapacity: 32) { text in
+            for nibble in 0..<16 {
+                let shift = UInt64(60 - nibble * 4)
+                text[nibble] = Self.digits[Int((high >> shift) & 0xF)]
+                text[16 + nibble] = Self.digits[Int((low >> shift) & 0xF)]
+            }
+            return 32
         }
     }
 
