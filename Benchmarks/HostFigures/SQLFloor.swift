@@ -52,6 +52,26 @@ private func floorDatabase(_ path: String) throws -> RawConnection {
     return connection
 }
 
+/// What a W1 or W2 floor run writes with: the raw writer (behind `writer`, as taskhost's one
+/// connection), its checkpointer, the statements and the tasks' ids.
+private struct FloorRig {
+    let connection: RawConnection
+    let checkpointer: RawCheckpointer
+    let statements: FloorStatements
+    let writer = NSLock()
+    let ids: [String]
+
+    init(path: String, tasks count: Int) throws {
+        connection = try floorDatabase(path)
+        checkpointer = try RawCheckpointer(path: path, writer: connection)
+        do { statements = try FloorStatements(connection) } catch {
+            checkpointer.stop()
+            throw error
+        }
+        ids = randomTaskIDs(count)
+    }
+}
+
 let floorSynchronous = ProcessInfo.processInfo.environment["TASKHOST_DURABILITY"] == "power" ? "FULL" : "NORMAL"
 
 /// Ends waiting for their round: how many were submitted, how many ended, when the oldest waiting was queued.
@@ -86,12 +106,9 @@ private final class WakeNote: Sendable {
 private func floorW1(path: String, tasks count: Int, mergeDueEnds: Bool = true) throws
     -> (rate: Double, submits: [Double], cpu: Double, passes: Int, inline: Int)
 {
-    let connection = try floorDatabase(path)
-    let checkpointer = try RawCheckpointer(path: path, writer: connection)
-    defer { checkpointer.stop() }
-    let statements = try FloorStatements(connection)
-    let writer = NSLock()
-    let ids = randomTaskIDs(count)
+    let rig = try FloorRig(path: path, tasks: count)
+    defer { rig.checkpointer.stop() }
+    let (checkpointer, statements, writer, ids) = (rig.checkpointer, rig.statements, rig.writer, rig.ids)
     let queue = EndQueue()
     let endsDone = DispatchSemaphore(value: 0)
     let cpuBefore = processCPUSeconds()
@@ -156,12 +173,9 @@ private func floorW1(path: String, tasks count: Int, mergeDueEnds: Bool = true) 
 }
 
 private func floorW2(path: String, tasks count: Int, rate: Double) throws -> (commits: [Double], starts: [Double], inline: Int) {
-    let connection = try floorDatabase(path)
-    let checkpointer = try RawCheckpointer(path: path, writer: connection)
-    defer { checkpointer.stop() }
-    let statements = try FloorStatements(connection)
-    let writer = NSLock()
-    let ids = randomTaskIDs(count)
+    let rig = try FloorRig(path: path, tasks: count)
+    defer { rig.checkpointer.stop() }
+    let (checkpointer, statements, writer, ids) = (rig.checkpointer, rig.statements, rig.writer, rig.ids)
     // One parked thread runs each task: woken after the commit, it notes when it ran, then ends the task 2 ms later.
     let go = DispatchSemaphore(value: 0)
     let ran = WakeNote()
