@@ -67,7 +67,9 @@ final class FloorStatements: @unchecked Sendable {
     private func finishRows(_ ids: ArraySlice<String>) throws {
         let now = Date().timeIntervalSince1970
         for id in ids {
-            for (position, flag) in [Int64(0), 0, 0].enumerated() { finish.bind(Int32(position + 1), flag) }
+            finish.bind(1, Int64(0))
+            finish.bind(2, Int64(0))
+            finish.bind(3, Int64(0))
             finish.bind(4, "{}")
             for position in Int32(5)...7 { finish.bindNull(position) }
             finish.bind(8, "finished")

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import TaskKit
 
 /// A task as the scheduler needs it: small enough to hold 100,000 of in memory.
@@ -44,12 +43,12 @@ extension TaskStore {
     /// the row is inserted running its first attempt (a task that starts at once: one row written, not two).
     /// `parametersJSON`: the parameters already encoded (the submit's size check encodes them).
     func insert(_ record: TaskRecord, parametersJSON: String? = nil, actor: String, startedAt: Double? = nil) throws(TaskHostError) -> (id: String, seq: Int64, existing: Bool) {
-        let outcome = InsertedRow()
+        let outcome = WriteResult<(String, Int64, Bool)>()
         // Without an idempotency key it reads nothing another queued write could change.
         try write(independent: record.idempotencyKey == nil) { connection in
-            outcome.row = try Self.insert(record, parametersJSON: parametersJSON, audit: actor, countNow: true, startedAt: startedAt, into: connection)
+            outcome.set(try Self.insert(record, parametersJSON: parametersJSON, audit: actor, countNow: true, startedAt: startedAt, into: connection))
         }
-        guard let (id, seq, existing) = outcome.row else { throw .invalidOption("submit did not complete") }
+        guard let (id, seq, existing) = outcome.get() else { throw .invalidOption("submit did not complete") }
         // With `startedAt` the row says running, attempt 1, since when: what a crash must find,
         // committed above. The attempt's history row is written by the attempt's end (an upsert
         // taking its start from this row); until then readers stand in for it from the task row,
@@ -65,7 +64,7 @@ extension TaskStore {
         batch records: [TaskRecord], parametersJSON: [String]? = nil, actor: String, firings: [ScheduleAdvance] = []
     ) throws(TaskHostError) -> [(id: String, seq: Int64, existing: Bool)] {
         let encoded = parametersJSON.flatMap { $0.count == records.count ? $0 : nil }
-        let outcome = LockedResult<[(String, Int64, Bool)]>()
+        let outcome = WriteResult<[(String, Int64, Bool)]>()
         try write(independent: firings.isEmpty && records.allSatisfy { $0.idempotencyKey == nil }) { connection in
             var inserted: [(String, Int64, Bool)] = []
             inserted.reserveCapacity(records.count)
@@ -150,7 +149,7 @@ extension TaskStore {
     func deleteTasks(where condition: String, _ values: [SQLiteValue], audit: (action: String, actor: String, taskID: String?))
         throws(TaskHostError) -> [String]
     {
-        let deleted = LockedResult<[String]>()
+        let deleted = WriteResult<[String]>()
         try write { connection in
             let ids = try connection.query("SELECT id FROM tasks WHERE \(condition)", values) { $0.text(0) }
             for id in ids {
@@ -174,8 +173,8 @@ extension TaskStore {
         var total = 0
         var batch = max(1, initialBatch)
         while true {
-            let round = LockedResult<[String]>()
-            let work = LockedResult<Duration>()
+            let round = WriteResult<[String]>()
+            let work = WriteResult<Duration>()
             try write(alone: true) { connection in
                 let started = ContinuousClock.now
                 defer { work.set(ContinuousClock.now - started) }
@@ -237,7 +236,7 @@ extension TaskStore {
                 ) { $0.int64(0) }
             }
             guard let last = found.last else { return }
-            let work = LockedResult<Duration>()
+            let work = WriteResult<Duration>()
             try write(alone: true) { connection in
                 let started = ContinuousClock.now
                 defer { work.set(ContinuousClock.now - started) }
@@ -254,7 +253,7 @@ extension TaskStore {
     /// recorded as cut off) or pending if they asked to be requeued; open attempts of paused
     /// tasks are closed (their thread is gone). Done in one transaction with set-based SQL.
     func recoverAfterCrash() throws(TaskHostError) -> RecoveryReport {
-        let report = LockedResult<RecoveryReport>()
+        let report = WriteResult<RecoveryReport>()
         try write { connection in
             let now = Date().timeIntervalSince1970
             // A task still `running` means the host died without a clean shutdown while it ran
@@ -366,17 +365,12 @@ extension TaskStore {
     }
 }
 
-/// A submit's row, set by the committing thread before its ticket completes and read by the
-/// submitter after `wait()` returns: the ticket's completion orders the two, so no lock is needed
-/// (one is made per submit; a generic box with a lock cost ~2% of a lone submit).
-final class InsertedRow: @unchecked Sendable {
-    var row: (String, Int64, Bool)?
-}
-
-/// A value written by the writer thread and read by the waiting caller after the ticket completes.
-/// (A `Mutex`, not an `NSLock`: one is made per submit, and an NSLock's init and deinit cost a pthread mutex each.)
-final class LockedResult<Value: Sendable>: Sendable {
-    private let value = Mutex<Value?>(nil)
-    func set(_ newValue: Value) { value.withLock { $0 = newValue } }
-    func get() -> Value? { value.withLock { $0 } }
+/// What a write closure hands back to the caller of `write`: set on the committing thread before
+/// the write's ticket completes, read by the caller after `write` returns. The ticket's completion
+/// (a semaphore the caller waits on) orders the two, so the box needs no lock of its own (one is
+/// made per submit, and a lock's init and deinit showed in a lone submit's profile).
+final class WriteResult<Value>: @unchecked Sendable {
+    private var value: Value?
+    func set(_ newValue: Value) { value = newValue }
+    func get() -> Value? { value }
 }
