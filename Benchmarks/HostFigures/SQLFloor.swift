@@ -48,7 +48,10 @@ func sqlFloor(tasks count: Int) throws {
 private func floorDatabase(_ path: String) throws -> RawConnection {
     try TaskStore(path: path).close()
     let connection = try RawConnection(path: path)
-    try connection.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = \(floorSynchronous); PRAGMA busy_timeout = 5000; PRAGMA cache_size = -32768")
+    // The busy timeout first: the store's threads may still hold a lock for a moment after close
+    // (CI once met "database is locked" here). The store left the file in WAL mode.
+    try connection.exec("PRAGMA busy_timeout = 5000; PRAGMA synchronous = \(floorSynchronous); PRAGMA cache_size = -32768")
+    guard try connection.text("PRAGMA journal_mode") == "wal" else { throw FigureError("\(path) is not in WAL mode") }
     return connection
 }
 
