@@ -94,9 +94,22 @@ emit(["event": "ready", "role": "host", "pid": Int(getpid()), "t_start": process
 let ack = open(ackPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
 guard ack >= 0 else { fail("cannot open ack log \(ackPath)") }
 
-func pad(_ value: Int64, _ width: Int) -> String {
-    let digits = String(value)
-    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+/// Writes an ack log record ("A", then 11, 18 and 18 zero-padded digits, then a newline) into
+/// `record`, a reused 49-byte buffer: strings built per submit were a visible share of W1's
+/// submitting thread.
+func formatAck(_ record: inout [UInt8], number: Int64, called: Int64, returned: Int64) {
+    func digits(_ value: Int64, at start: Int, width: Int) {
+        var rest = UInt64(clamping: value)
+        for place in stride(from: start + width - 1, through: start, by: -1) {
+            record[place] = 0x30 + UInt8(rest % 10)
+            rest /= 10
+        }
+    }
+    record[0] = UInt8(ascii: "A")
+    digits(number, at: 1, width: 11)
+    digits(called, at: 12, width: 18)
+    digits(returned, at: 30, width: 18)
+    record[48] = UInt8(ascii: "\n")
 }
 
 func parameters(kind: String, number: Int64, extra: [String]) -> [String: ParameterValue] {
@@ -122,6 +135,7 @@ while let line = readLine() {
         let extra = Array(parts.dropFirst(5))
         let t0 = peerMonotonic()
         var failure: String?
+        var ackRecord = [UInt8](repeating: 0, count: 49)
         for k in 0..<count {
             if rate > 0 {
                 let due = t0 + Int64(Double(k) * 1e9 / rate)
@@ -135,8 +149,8 @@ while let line = readLine() {
                 failure = error.description
                 break
             }
-            var record = Array("A\(pad(first + k, 11))\(pad(called, 18))\(pad(peerMonotonic(), 18))\n".utf8)
-            _ = write(ack, &record, record.count)
+            formatAck(&ackRecord, number: first + k, called: called, returned: peerMonotonic())
+            _ = write(ack, ackRecord, ackRecord.count)
         }
         if let failure {
             emit(["ok": false, "error": failure])

@@ -32,9 +32,10 @@ final class TaskThreadPool: @unchecked Sendable {
         condition.lock()
         jobs.append(job)
         let spawn = jobs.count > idle
-        if !spawn { condition.signal() }
         condition.unlock()
-        if spawn { startThread() }
+        // Signalled after the lock is released: a thread woken while it was held went straight
+        // back to sleep on the lock, and the unlock had to wake it a second time.
+        if spawn { startThread() } else { condition.signal() }
     }
 
     /// A plain detached pthread: a Foundation `Thread` object cost every blocked task

@@ -24,9 +24,29 @@ final class StoreWriter: @unchecked Sendable {
         private var error: (any Error)?
         fileprivate weak var writer: StoreWriter?
         fileprivate var onCommit: (@Sendable ((any Error)?) -> Void)?
+        /// The write itself, until it has run. The queue holds tickets (one reference each, where
+        /// a struct of the write and its flags cost every queue operation several copies).
+        fileprivate var write: Write?
+        fileprivate let queuedAt: ContinuousClock.Instant
+        /// A bulk write (a prune batch) is committed in a transaction of its own, so the small
+        /// writes queued beside it are not held up by its work.
+        fileprivate let alone: Bool
+        /// A new task's insert: it depends on no write queued before it, so it may commit ahead of them.
+        fileprivate let independent: Bool
+        /// Queued without a thread about to wait for it: the background thread commits it once it lingered.
+        fileprivate let lingers: Bool
+
+        fileprivate init(write: @escaping Write, alone: Bool, independent: Bool, lingers: Bool) {
+            self.write = write
+            self.queuedAt = .now
+            self.alone = alone
+            self.independent = independent
+            self.lingers = lingers
+        }
 
         fileprivate func complete(_ error: (any Error)?) {
             self.error = error
+            write = nil
             completed.store(true, ordering: .releasing)
             done.signal()
             onCommit?(error)
@@ -48,23 +68,10 @@ final class StoreWriter: @unchecked Sendable {
         }
     }
 
-    private struct Pending {
-        let write: Write
-        let ticket: Ticket
-        let queuedAt: ContinuousClock.Instant
-        /// A bulk write (a prune batch) is committed in a transaction of its own, so the small
-        /// writes queued beside it are not held up by its work.
-        let alone: Bool
-        /// A new task's insert: it depends on no write queued before it, so it may commit ahead of them.
-        let independent: Bool
-        /// Queued without a thread about to wait for it: the background thread commits it once it lingered.
-        let lingers: Bool
-    }
-
     // Invariant: `queue`, `leading` and `stopping` are only touched with `condition` locked;
     // `connection` only by the thread that set `leading`.
     private let condition: NSCondition
-    private var queue: [Pending] = []
+    private var queue: [Ticket] = []
     private var leading = false
     private var stopping = false
     /// Queued writes nobody was about to wait for: the background thread must know of them.
@@ -117,7 +124,7 @@ final class StoreWriter: @unchecked Sendable {
     private func enqueue(
         _ write: @escaping Write, alone: Bool, independent: Bool, waiting: Bool, onCommit: (@Sendable ((any Error)?) -> Void)?
     ) -> Ticket {
-        let ticket = Ticket()
+        let ticket = Ticket(write: write, alone: alone, independent: independent, lingers: !waiting)
         ticket.writer = self
         ticket.onCommit = onCommit
         condition.lock()
@@ -126,7 +133,7 @@ final class StoreWriter: @unchecked Sendable {
             ticket.complete(TaskHostError.shuttingDown)
             return ticket
         }
-        queue.append(Pending(write: write, ticket: ticket, queuedAt: .now, alone: alone, independent: independent, lingers: !waiting))
+        queue.append(ticket)
         if !waiting {
             lingering += 1
             // The background thread sets its timer by the oldest queued write: it need only hear of the first.
@@ -193,9 +200,9 @@ final class StoreWriter: @unchecked Sendable {
     /// independent writes alone. Writes nobody waits for stay queued until they linger, so that they
     /// commit together (one page written per table for many tasks) instead of one by one with each submit.
     /// A bulk write goes alone: the writes chosen before it commit first, the ones after it later.
-    private func takeRoundLocked(now: ContinuousClock.Instant) -> [Pending] {
-        func due(_ pending: Pending) -> Bool {
-            stopping || pending.ticket.awaited.load(ordering: .acquiring) || now >= pending.queuedAt + linger
+    private func takeRoundLocked(now: ContinuousClock.Instant) -> [Ticket] {
+        func due(_ pending: Ticket) -> Bool {
+            stopping || pending.awaited.load(ordering: .acquiring) || now >= pending.queuedAt + linger
         }
         // Once a round is due, everything queued goes in it (writes queued a moment apart must not
         // take a commit each); only when nothing but independent inserts is due do they go alone.
@@ -209,8 +216,8 @@ final class StoreWriter: @unchecked Sendable {
             return round
         }
         // One pass, order kept on both sides (this runs under the lock for nearly every submit).
-        var round: [Pending] = []
-        var rest: [Pending] = []
+        var round: [Ticket] = []
+        var rest: [Ticket] = []
         var cut = false
         for pending in queue {
             let wanted = !cut && (takeAll || (pending.independent && due(pending)))
@@ -232,10 +239,20 @@ final class StoreWriter: @unchecked Sendable {
         condition.lock()
         while true {
             if leading {
-                // The leader's next round takes whatever is due by then, and it broadcasts when it stops leading.
-                backgroundWaitsForLeader = true
-                condition.wait()
-                backgroundWaitsForLeader = false
+                // The leader's next round takes whatever is due by then. This thread sleeps until the
+                // oldest write or buffered activity is due, and asks the leader for a broadcast only
+                // once something is due already (one at the end of every leader's turn cost the
+                // submitting thread a futex call per submit).
+                let wakeAt = nextDueLocked()
+                if !stopping, let wakeAt, ContinuousClock.now < wakeAt {
+                    waitLocked(until: wakeAt)
+                } else if !stopping, wakeAt == nil {
+                    condition.wait()  // an enqueue, new activity or `close` signals
+                } else {
+                    backgroundWaitsForLeader = true
+                    condition.wait()
+                    backgroundWaitsForLeader = false
+                }
                 continue
             }
             let now = ContinuousClock.now
@@ -251,18 +268,25 @@ final class StoreWriter: @unchecked Sendable {
                 }
                 continue
             }
-            let wakeAt = [buffer.dirtySince.map { $0 + flushInterval }, queue.first.map { $0.queuedAt + linger }]
-                .compactMap { $0 }.min()
-            if let wakeAt {
-                let remaining = ContinuousClock.now.duration(to: wakeAt)
-                _ = condition.wait(until: Date(timeIntervalSinceNow: max(0.0005, remaining.seconds)))
+            if let wakeAt = nextDueLocked() {
+                waitLocked(until: wakeAt)
             } else {
                 condition.wait()
             }
         }
     }
 
-    private func commit(_ batch: [Pending]) {
+    /// When the oldest queued write or the buffered activity is due; nil if nothing is waiting.
+    private func nextDueLocked() -> ContinuousClock.Instant? {
+        [buffer.dirtySince.map { $0 + flushInterval }, queue.first.map { $0.queuedAt + linger }].compactMap { $0 }.min()
+    }
+
+    private func waitLocked(until instant: ContinuousClock.Instant) {
+        let remaining = ContinuousClock.now.duration(to: instant)
+        _ = condition.wait(until: Date(timeIntervalSinceNow: max(0.0005, remaining.seconds)))
+    }
+
+    private func commit(_ batch: [Ticket]) {
         var errors = [(any Error)?](repeating: nil, count: batch.count)
         let activity = buffer.take()
         if batch.isEmpty && activity.isEmpty { return }
@@ -272,16 +296,16 @@ final class StoreWriter: @unchecked Sendable {
             if !activity.isEmpty { try flushActivity(connection, activity) }
             // A lone write needs no savepoint: if it fails, the whole transaction rolls back.
             if batch.count == 1 && activity.isEmpty, let only = batch.first {
-                try only.write(connection)
+                try only.write?(connection)
                 try connection.run("COMMIT")
                 lastFailure.withLock { $0 = nil }
-                only.ticket.complete(nil)
+                only.complete(nil)
                 return
             }
             for (index, pending) in batch.enumerated() {
                 try connection.run("SAVEPOINT write")
                 do {
-                    try pending.write(connection)
+                    try pending.write?(connection)
                     try connection.run("RELEASE write")
                 } catch {
                     errors[index] = error
@@ -299,7 +323,7 @@ final class StoreWriter: @unchecked Sendable {
             let failure: any Error = (error as? SQLiteError).map { TaskHostError.storage($0) } ?? error
             errors = errors.map { $0 ?? failure }
         }
-        for (pending, error) in zip(batch, errors) { pending.ticket.complete(error) }
+        for (pending, error) in zip(batch, errors) { pending.complete(error) }
     }
 }
 
