@@ -6,6 +6,7 @@ final class SQLiteConnection {
     let handle: OpaquePointer
     let path: String
     private var statements: [String: SQLiteStatement] = [:]
+    private var keyedStatements: [UInt64: SQLiteStatement] = [:]
     private var walHookOwner: AnyObject?
 
     /// Opens `path`; `readOnly` never creates or writes the file.
@@ -27,6 +28,7 @@ final class SQLiteConnection {
     deinit {
         if walHookOwner != nil { sqlite3_wal_hook(handle, nil, nil) }
         statements.removeAll()
+        keyedStatements.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -65,6 +67,18 @@ final class SQLiteConnection {
         return statement
     }
 
+    /// A prepared statement cached under `key` (a caller's compact name for SQL it builds), made
+    /// from `sql()` the first time; reset for reuse.
+    func statement(key: UInt64, sql: () -> String) throws(SQLiteError) -> SQLiteStatement {
+        if let cached = keyedStatements[key] {
+            cached.reset()
+            return cached
+        }
+        let statement = try SQLiteStatement(connection: self, sql: sql())
+        keyedStatements[key] = statement
+        return statement
+    }
+
     /// Runs `sql` with `bindings` and returns every row, decoded by `row`.
     func query<Row>(_ sql: String, _ bindings: [SQLiteValue] = [], row: (SQLiteStatement) throws -> Row) throws -> [Row] {
         let statement = try statement(sql)
@@ -80,7 +94,12 @@ final class SQLiteConnection {
     /// Runs `sql` with `bindings` and returns the number of changed rows.
     @discardableResult
     func run(_ sql: String, _ bindings: [SQLiteValue] = []) throws(SQLiteError) -> Int {
-        let statement = try statement(sql)
+        try run(try statement(sql), bindings)
+    }
+
+    /// Runs a statement of this connection with `bindings` and returns the number of changed rows.
+    @discardableResult
+    func run(_ statement: SQLiteStatement, _ bindings: [SQLiteValue]) throws(SQLiteError) -> Int {
         defer { statement.reset() }
         try statement.bind(bindings)
         while try statement.step() {}

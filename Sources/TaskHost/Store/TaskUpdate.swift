@@ -19,11 +19,44 @@ enum TaskField: Sendable {
     case exit(ProcessExit?)
 }
 
+/// A column of the task row that an update may set.
+enum TaskColumn: UInt8, Sendable {
+    // Numbered from 1, five bits each: a sequence of them is packed into the key of its statement.
+    case status = 1, attempt, startedAt, finishedAt, runAt, waitingReason, notice, stopRequested, pauseRequested
+    case retriesUsed, hostDeaths, result, progressCompleted, progressTotal, progressMessage
+    case errorMessage, errorType, errorAttempt, exitCode, exitSignal
+
+    var name: String {
+        switch self {
+        case .status: "status"
+        case .attempt: "attempt"
+        case .startedAt: "started_at"
+        case .finishedAt: "finished_at"
+        case .runAt: "run_at"
+        case .waitingReason: "waiting_reason"
+        case .notice: "notice"
+        case .stopRequested: "stop_requested"
+        case .pauseRequested: "pause_requested"
+        case .retriesUsed: "retries_used"
+        case .hostDeaths: "host_deaths"
+        case .result: "result"
+        case .progressCompleted: "progress_completed"
+        case .progressTotal: "progress_total"
+        case .progressMessage: "progress_message"
+        case .errorMessage: "error_message"
+        case .errorType: "error_type"
+        case .errorAttempt: "error_attempt"
+        case .exitCode: "exit_code"
+        case .exitSignal: "exit_signal"
+        }
+    }
+}
+
 /// A change to one task row, with the attempt history and audit rows that go with it,
 /// applied in one savepoint.
 struct TaskUpdate: Sendable {
     let taskID: String
-    private(set) var fields: [(column: String, value: SQLiteValue)] = []
+    private(set) var fields: [(column: TaskColumn, value: SQLiteValue)] = []
     var attemptStarted: (attempt: Int, at: Double)?
     var attemptEnded: (attempt: Int, at: Double, outcome: String, error: String?)?
     var audit: (action: String, actor: String, detail: String?)?
@@ -35,48 +68,70 @@ struct TaskUpdate: Sendable {
 
     init(_ taskID: String) { self.taskID = taskID }
 
-    private mutating func set(_ column: String, _ value: SQLiteValue) { fields.append((column, value)) }
+    private mutating func set(_ column: TaskColumn, _ value: SQLiteValue) { fields.append((column, value)) }
 
     /// Sets one field of the row; the store alone knows the column names.
     mutating func set(_ field: TaskField) {
         switch field {
-        case .status(let status): set("status", .text(status.rawValue))
-        case .attempt(let attempt): set("attempt", .integer(Int64(attempt)))
-        case .startedAt(let at): set("started_at", .real(at))
-        case .finishedAt(let at): set("finished_at", .optional(at))
-        case .runAt(let at): set("run_at", .optional(at))
-        case .waitingReason(let reason): set("waiting_reason", .optional(reason))
-        case .notice(let notice): set("notice", .optional(notice))
-        case .stopRequested(let flag): set("stop_requested", .integer(flag ? 1 : 0))
-        case .pauseRequested(let flag): set("pause_requested", .integer(flag ? 1 : 0))
-        case .retriesUsed(let count): set("retries_used", .integer(Int64(count)))
-        case .hostDeaths(let count): set("host_deaths", .integer(Int64(count)))
-        case .result(let json): set("result", .optional(json))
+        case .status(let status): set(.status, .text(status.rawValue))
+        case .attempt(let attempt): set(.attempt, .integer(Int64(attempt)))
+        case .startedAt(let at): set(.startedAt, .real(at))
+        case .finishedAt(let at): set(.finishedAt, .optional(at))
+        case .runAt(let at): set(.runAt, .optional(at))
+        case .waitingReason(let reason): set(.waitingReason, .optional(reason))
+        case .notice(let notice): set(.notice, .optional(notice))
+        case .stopRequested(let flag): set(.stopRequested, .integer(flag ? 1 : 0))
+        case .pauseRequested(let flag): set(.pauseRequested, .integer(flag ? 1 : 0))
+        case .retriesUsed(let count): set(.retriesUsed, .integer(Int64(count)))
+        case .hostDeaths(let count): set(.hostDeaths, .integer(Int64(count)))
+        case .result(let json): set(.result, .optional(json))
         case .progress(let progress):
-            set("progress_completed", .optional(progress?.completed))
-            set("progress_total", .optional(progress?.total))
-            set("progress_message", .optional(progress?.message))
+            set(.progressCompleted, .optional(progress?.completed))
+            set(.progressTotal, .optional(progress?.total))
+            set(.progressMessage, .optional(progress?.message))
         case .error(let failure):
-            set("error_message", .optional(failure?.message))
-            set("error_type", .optional(failure?.type))
-            set("error_attempt", .optional(failure.map { Int64($0.attempt) }))
+            set(.errorMessage, .optional(failure?.message))
+            set(.errorType, .optional(failure?.type))
+            set(.errorAttempt, .optional(failure.map { Int64($0.attempt) }))
         case .exit(let exit):
-            set("exit_code", .optional(exit?.exitCode.map(Int64.init)))
-            set("exit_signal", .optional(exit?.signal.map(Int64.init)))
+            set(.exitCode, .optional(exit?.exitCode.map(Int64.init)))
+            set(.exitSignal, .optional(exit?.signal.map(Int64.init)))
         }
+    }
+
+    /// The row's UPDATE for these columns in this order (the same few shapes recur: a task's end,
+    /// its start, a pause), named by a key packed from them so that its prepared statement is
+    /// found without building and hashing the SQL text; nil when too many columns to pack.
+    var statementKey: UInt64? {
+        guard fields.count <= 11 else { return nil }
+        var key: UInt64 = clearSavedState ? 2 : 1
+        for field in fields { key = key << 5 | UInt64(field.column.rawValue) }
+        return key
+    }
+
+    private var updateSQL: String {
+        var columns = fields.map { "\($0.column.name) = ?" }
+        columns.append("updated_at = ?")
+        if clearSavedState { columns.append("saved_state = NULL") }
+        return "UPDATE tasks SET \(columns.joined(separator: ", ")) WHERE id = ?"
     }
 
     mutating func status(_ status: TaskStatus) { set(.status(status)) }
 
     func apply(to connection: SQLiteConnection, now: Double) throws {
-        var columns = fields.map { "\($0.column) = ?" }
-        var values = fields.map(\.value)
-        columns.append("updated_at = ?")
+        var values: [SQLiteValue] = []
+        values.reserveCapacity(fields.count + 2)
+        for field in fields { values.append(field.value) }
         values.append(.real(now))
-        if clearSavedState { columns.append("saved_state = NULL") }
         values.append(.text(taskID))
+        let statement: SQLiteStatement
+        if let key = statementKey {
+            statement = try connection.statement(key: key) { updateSQL }
+        } else {
+            statement = try connection.statement(updateSQL)
+        }
         // A row deleted meanwhile (a prune between a read and this write) must not be acknowledged.
-        guard try connection.run("UPDATE tasks SET \(columns.joined(separator: ", ")) WHERE id = ?", values) == 1 else {
+        guard try connection.run(statement, values) == 1 else {
             throw TaskHostError.taskNotFound(taskID)
         }
         if recordOpenAttempt {
