@@ -128,6 +128,33 @@ struct GroupCommitTests {
         #expect(broken.succeeded == false)
         #expect(try fixture.committed() == ["before", "after"])
     }
+
+    @Test("a write that fails after writing a row leaves nothing of it; the writes beside it commit once, though the round ran twice")
+    func partlyWrittenFailureIsUndone() throws {
+        struct Refused: Error {}
+        let fixture = try Fixture()
+        let runs = Mutex<[String: Int]>([:])
+        func counted(_ name: String, fails: Bool = false) -> StoreWriter.Write {
+            { connection in
+                runs.withLock { $0[name, default: 0] += 1 }
+                try connection.run("INSERT INTO rows (name) VALUES (?)", [.text(name)])
+                if fails { throw Refused() }
+            }
+        }
+        // Without a failure the round runs each write once (no savepoints, one transaction).
+        let first = fixture.writer.enqueue(counted("first"))
+        try fixture.writer.write(counted("second"))
+        #expect(first.succeeded == true)
+        #expect(runs.withLock { $0 } == ["first": 1, "second": 1])
+        // With one: the round stops at it, is rolled back and runs again, a savepoint around each write.
+        let before = fixture.writer.enqueue(counted("before"))
+        let partial = fixture.writer.enqueue(counted("partial", fails: true))
+        try fixture.writer.write(counted("after"))
+        #expect(before.succeeded == true)
+        #expect(partial.succeeded == false)
+        #expect(try fixture.committed() == ["first", "second", "before", "after"])
+        #expect(runs.withLock { $0 } == ["first": 1, "second": 1, "before": 2, "partial": 2, "after": 1])
+    }
 }
 
 @Suite("A task that starts at once is stored running in its submit's commit")
