@@ -54,7 +54,11 @@ final class SQLiteStatement {
             case .null: status = sqlite3_bind_null(handle, index)
             case .integer(let number): status = sqlite3_bind_int64(handle, index, number)
             case .real(let number): status = sqlite3_bind_double(handle, index, number)
-            case .text(let text): status = sqlite3_bind_text(handle, index, text, -1, transient)
+            case .text(let text):
+                // withCString keeps a short string on the stack (passing the String itself copied it
+                // to the heap), and the length saves SQLite a strlen.
+                let length = Int32(exactly: text.utf8.count) ?? -1
+                status = text.withCString { sqlite3_bind_text(handle, index, $0, length, transient) }
             case .blob(let data):
                 status = data.withUnsafeBytes { bytes in
                     sqlite3_bind_blob(handle, index, bytes.baseAddress, Int32(bytes.count), transient)
@@ -88,7 +92,9 @@ final class SQLiteStatement {
 
     func text(_ column: Int32) -> String {
         guard let pointer = sqlite3_column_text(handle, column) else { return "" }
-        return String(cString: pointer)
+        // By its length, as it was bound: a NUL inside the text comes back too.
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self)
     }
 
     func optionalText(_ column: Int32) -> String? { isNull(column) ? nil : text(column) }
