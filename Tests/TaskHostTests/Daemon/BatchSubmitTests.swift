@@ -68,6 +68,28 @@ struct BatchSubmitTests {
         #expect(garbage.status == 1 && garbage.stderr.contains("line 1"), "\(garbage.stderr)")
     }
 
+    @Test("lines are checked as lines though a request is checked in one decode: a line with two objects, or an object closed on the next line, is refused by its number even when the lines together would decode")
+    func linesThatOnlyDecodeTogether() throws {
+        let daemon = try DaemonFixture(plugins: ["Sleep"])
+        let file = daemon.files.temporary.url.appendingPathComponent("crafted.jsonl")
+        let good = #"{"type":"sleep","options":{"delaySeconds":3600}}"#
+        // Joined with commas into one array these are 4 tasks for 4 lines; not one of lines 1, 2 and 4 is a task.
+        let lines = [
+            #"{"type":"sleep","options":{"delaySeconds":3600},"parameters":{"seconds":[1"#,
+            #"2]}}"#,
+            good,
+            #"{"type":"sleep","options":{"delaySeconds":3600}},{"type":"sleep","options":{"delaySeconds":3600}}"#,
+        ]
+        try (Array(repeating: good, count: 20_000) + lines).joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+        let refused = try daemon.cli("start", "--from-file", file.path)
+        #expect(refused.status == 1)
+        for line in [20_001, 20_002, 20_004] {
+            #expect(refused.stderr.contains("line \(line): not a task"), "\(refused.stderr)")
+        }
+        #expect(!refused.stderr.contains("line 20003") && refused.stderr.contains("3 invalid tasks"), "\(refused.stderr)")
+        #expect(try pendingCount(daemon) == 0)
+    }
+
     @Test("the API answers 400 with each refused item by index, and refuses over 10,000 tasks")
     func api() throws {
         let daemon = try DaemonFixture(http: true, plugins: ["Sleep"])
