@@ -6,13 +6,16 @@ import Synchronization
 /// A thread that needs its write durable becomes the *leader* if no commit is in progress
 /// and commits everything queued in ONE transaction on its own thread (no hand-off, no
 /// context switch when uncontended); threads arriving while a commit runs queue their writes
-/// and the leader commits them in its next round. Each write runs in its own savepoint, so
-/// one failing write does not undo the others. A background thread commits writes nobody
+/// and the leader commits them in its next round. A round runs its writes one after another in
+/// one transaction; if one throws, the round is rolled back and run again with each write in its
+/// own savepoint, so one failing write does not undo the others. A background thread commits writes nobody
 /// waits for once they have lingered `linger` (so that they usually ride along in a commit a
 /// waiting thread makes anyway: one commit instead of two), and flushes buffered activity
 /// (progress, logs, saved state) at least every `flushInterval`; activity is also flushed at
 /// the start of every batch, so it is always on disk before a later status change.
 final class StoreWriter: @unchecked Sendable {
+    /// A write. It may run twice (rolled back in between, when another write of its round threw),
+    /// so it must only write rows and fill its result box, nothing outside the database.
     typealias Write = (SQLiteConnection) throws -> Void
 
     /// A queued write; `wait()` returns once it is committed (or throws its error).
@@ -290,8 +293,17 @@ final class StoreWriter: @unchecked Sendable {
         let activity = buffer.take()
         if batch.isEmpty && activity.isEmpty { return }
         // Nearly every round has no failing write: it runs without a savepoint around each write (two
-        // statements per write); should anything fail, it is rolled back and run again with them.
-        if batch.count > 1, commitWithoutSavepoints(batch, activity: activity) { return }
+        // statements per write); should a write throw, it is rolled back and run again with them.
+        if batch.count > 1 {
+            switch commitWithoutSavepoints(batch, activity: activity) {
+            case .committed: return
+            case .writeThrew: break
+            case .failed(let error, let systemErrno):
+                // Beginning or committing failed (busy, disk full): running it again would only wait or fail again.
+                fail(batch, errors: [], activity: activity, error: error, systemErrno: systemErrno)
+                return
+            }
+        }
         var errors = [(any Error)?](repeating: nil, count: batch.count)
         do {
             // Prepared once and reused (`run`), not parsed every round as `execute` would.
@@ -318,33 +330,50 @@ final class StoreWriter: @unchecked Sendable {
             try connection.run("COMMIT")
             lastFailure.withLock { $0 = nil }
         } catch {
-            let systemError = connection.systemErrno
+            let systemErrno = connection.systemErrno
             try? connection.execute("ROLLBACK")
-            // Progress, logs and saved state taken for this round go back: they are written with the next commit that succeeds.
-            buffer.restore(activity)
-            lastFailure.withLock { $0 = WriteFailure(error: error, systemErrno: systemError, at: Date()) }
-            let failure: any Error = (error as? SQLiteError).map { TaskHostError.storage($0) } ?? error
-            errors = errors.map { $0 ?? failure }
+            fail(batch, errors: errors, activity: activity, error: error, systemErrno: systemErrno)
+            return
         }
         for (pending, error) in zip(batch, errors) { pending.complete(error) }
     }
 
-    /// Commits the round in one transaction, no savepoints: true once committed and its tickets
-    /// completed; false, rolled back with nothing completed and the activity not given back, if
-    /// anything failed (the writes only write rows and fill their result boxes, so they run again).
-    private func commitWithoutSavepoints(_ batch: [Ticket], activity: ActivityBuffer.Contents) -> Bool {
+    /// A round that could not commit (rolled back already): its tickets fail (those without an
+    /// error of their own with `error`), and health says why.
+    private func fail(_ batch: [Ticket], errors: [(any Error)?], activity: ActivityBuffer.Contents, error: any Error, systemErrno: Int32) {
+        // Progress, logs and saved state taken for this round go back: they are written with the next commit that succeeds.
+        buffer.restore(activity)
+        lastFailure.withLock { $0 = WriteFailure(error: error, systemErrno: systemErrno, at: Date()) }
+        let failure: any Error = (error as? SQLiteError).map { TaskHostError.storage($0) } ?? error
+        for (index, pending) in batch.enumerated() { pending.complete((index < errors.count ? errors[index] : nil) ?? failure) }
+    }
+
+    private enum Attempt {
+        case committed
+        /// A write threw: rolled back, nothing completed, the activity not given back.
+        case writeThrew
+        /// Beginning, flushing the activity or committing failed: rolled back, nothing completed.
+        case failed(any Error, systemErrno: Int32)
+    }
+
+    /// Commits the round in one transaction, no savepoints, completing its tickets once committed.
+    private func commitWithoutSavepoints(_ batch: [Ticket], activity: ActivityBuffer.Contents) -> Attempt {
+        var writing = false
         do {
             try connection.run("BEGIN IMMEDIATE")
             if !activity.isEmpty { try flushActivity(connection, activity) }
+            writing = true
             for pending in batch { try pending.write?(connection) }
+            writing = false
             try connection.run("COMMIT")
         } catch {
+            let systemErrno = connection.systemErrno
             try? connection.execute("ROLLBACK")
-            return false
+            return writing ? .writeThrew : .failed(error, systemErrno: systemErrno)
         }
         lastFailure.withLock { $0 = nil }
         for pending in batch { pending.complete(nil) }
-        return true
+        return .committed
     }
 }
 

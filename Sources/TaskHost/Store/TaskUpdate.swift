@@ -68,7 +68,7 @@ struct TaskUpdate: Sendable {
 
     init(_ taskID: String) { self.taskID = taskID }
 
-    private mutating func set(_ column: TaskColumn, _ value: SQLiteValue) { fields.append((column, value)) }
+    mutating func set(_ column: TaskColumn, _ value: SQLiteValue) { fields.append((column, value)) }
 
     /// Sets one field of the row; the store alone knows the column names.
     mutating func set(_ field: TaskField) {

@@ -40,9 +40,8 @@ struct AttemptRowTests {
 
     @Test("after a crash, a running task without its attempt row gets one, closed as interrupted")
     func recoveryWritesTheMissingRow() throws {
-        let scratch = try TemporaryDirectory("recover")
-        let path = scratch.url.appendingPathComponent("taskhost.db").path
-        TaskStore.closeAfterCreating(path)
+        let (scratch, path) = try TaskStore.createdInScratch("recover")
+        defer { withExtendedLifetime(scratch) {} }
         // What a SIGKILL within the moment between a start-at-once submit's commit and its attempt
         // row's round leaves: the task running its attempt 1, no attempt row.
         _ = try sql(
@@ -92,5 +91,13 @@ extension TaskStore {
     /// Creates (and migrates) a database at `path`, then closes it.
     static func closeAfterCreating(_ path: String) {
         (try? TaskStore(path: path))?.close()
+    }
+
+    /// A new, closed database in a scratch directory of its own (kept while the directory is).
+    static func createdInScratch(_ label: String) throws -> (scratch: TemporaryDirectory, path: String) {
+        let scratch = try TemporaryDirectory(label)
+        let path = scratch.url.appendingPathComponent("taskhost.db").path
+        closeAfterCreating(path)
+        return (scratch, path)
     }
 }

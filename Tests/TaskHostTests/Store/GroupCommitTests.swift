@@ -10,17 +10,22 @@ import Testing
 struct GroupCommitTests {
     /// A real database file with one table, its writer (linger 2 s: nothing unawaited commits
     /// during a test step unless a round takes it), and a second connection to look from outside.
+    /// Buffered log lines are flushed into a table of their own.
     final class Fixture {
         let scratch: TemporaryDirectory
+        let path: String
         let writer: StoreWriter
         let outside: SQLiteConnection
 
-        init() throws {
+        init(busyTimeoutMilliseconds: Int? = nil) throws {
             scratch = try TemporaryDirectory("group-commit")
-            let path = scratch.url.appendingPathComponent("rows.sqlite").path
+            path = scratch.url.appendingPathComponent("rows.sqlite").path
             let connection = try SQLiteConnection(path: path)
-            try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE rows (name TEXT NOT NULL)")
-            writer = StoreWriter(connection: connection, flushInterval: .seconds(60), linger: .seconds(2), logCap: 100) { _, _ in }
+            try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE rows (name TEXT NOT NULL); CREATE TABLE logs (message TEXT NOT NULL)")
+            if let busyTimeoutMilliseconds { try connection.execute("PRAGMA busy_timeout = \(busyTimeoutMilliseconds)") }
+            writer = StoreWriter(connection: connection, flushInterval: .seconds(60), linger: .seconds(2), logCap: 100) { connection, activity in
+                for line in activity.logs { try connection.run("INSERT INTO logs (message) VALUES (?)", [.text(line.message)]) }
+            }
             outside = try SQLiteConnection(path: path, readOnly: true)
         }
 
@@ -33,6 +38,11 @@ struct GroupCommitTests {
         /// The rows another connection sees, in insert order.
         func committed() throws -> [String] {
             try outside.query("SELECT name FROM rows ORDER BY rowid") { $0.text(0) }
+        }
+
+        /// The log lines another connection sees, in flush order.
+        func logs() throws -> [String] {
+            try outside.query("SELECT message FROM logs ORDER BY rowid") { $0.text(0) }
         }
     }
 
@@ -154,6 +164,44 @@ struct GroupCommitTests {
         #expect(partial.succeeded == false)
         #expect(try fixture.committed() == ["first", "second", "before", "after"])
         #expect(runs.withLock { $0 } == ["first": 1, "second": 1, "before": 2, "partial": 2, "after": 1])
+    }
+
+    @Test("buffered activity flushed by a round that runs again lands once, and a write that threw is not a storage failure")
+    func activityOfARoundRunTwiceLandsOnce() throws {
+        struct Refused: Error {}
+        let fixture = try Fixture()
+        fixture.writer.buffer.log("t", .info, "line one")
+        let before = fixture.writer.enqueue(Fixture.insert("before"))
+        let broken = fixture.writer.enqueue { connection in
+            try connection.run("INSERT INTO rows (name) VALUES ('broken')")
+            throw Refused()
+        }
+        try fixture.writer.write(Fixture.insert("after"))
+        #expect(before.succeeded == true && broken.succeeded == false)
+        #expect(try fixture.committed() == ["before", "after"])
+        #expect(try fixture.logs() == ["line one"])
+        #expect(fixture.writer.failure == nil)
+    }
+
+    @Test("a round that cannot begin (the database locked by another program) fails after one busy timeout, not two; the next round commits")
+    func busyRoundFailsOnce() throws {
+        let fixture = try Fixture(busyTimeoutMilliseconds: 500)
+        let blocker = try SQLiteConnection(path: fixture.path)
+        try blocker.execute("BEGIN IMMEDIATE")
+        fixture.writer.buffer.log("t", .info, "kept")
+        let lingering = fixture.writer.enqueue(Fixture.insert("lingering"))
+        let started = ContinuousClock.now
+        #expect(throws: TaskHostError.self) { try fixture.writer.write(Fixture.insert("waited")) }
+        let took = ContinuousClock.now - started
+        #expect(took >= .milliseconds(450) && took < .milliseconds(950), "\(took)")
+        #expect(lingering.succeeded == false)
+        #expect(fixture.writer.failure != nil)
+        try blocker.execute("ROLLBACK")
+        try fixture.writer.write(Fixture.insert("after"))
+        #expect(fixture.writer.failure == nil)
+        #expect(try fixture.committed() == ["after"])
+        // The activity of the failed round was given back, and went with the next one.
+        #expect(try fixture.logs() == ["kept"])
     }
 }
 

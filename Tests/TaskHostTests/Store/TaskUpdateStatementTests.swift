@@ -9,19 +9,23 @@ import Testing
 struct TaskUpdateStatementTests {
     @Test("each shape of columns gets a key of its own; two shapes never share one")
     func keysAreDistinctPerShape() {
-        let columns: [TaskColumn] = [.status, .attempt, .startedAt, .finishedAt, .runAt, .notice, .waitingReason]
+        let columns = (UInt8(1)...31).compactMap(TaskColumn.init(rawValue:))
+        #expect(columns.count == 20 && TaskColumn(rawValue: 0) == nil, "every column has a code of 1...31 (five bits)")
         var seen: [UInt64: String] = [:]
-        // Every sequence of up to 4 of these columns (repeats allowed), with and without clearing the saved state.
+        // Every sequence of up to 3 of the 20 columns (repeats allowed), with and without clearing the saved state.
         var shapes: [[TaskColumn]] = [[]]
         var longest: [[TaskColumn]] = [[]]
-        for _ in 0..<4 {
+        for _ in 0..<3 {
             longest = longest.flatMap { shape in columns.map { shape + [$0] } }
             shapes += longest
         }
+        // And some of 11, the most a key holds, that differ only in their last or first column.
+        shapes += columns.map { Array(repeating: .status, count: 10) + [$0] }
+        shapes += columns.map { [$0] + Array(repeating: .errorType, count: 10) }
         for shape in shapes {
             for clear in [false, true] {
                 var update = TaskUpdate("t")
-                for column in shape { update.set(Self.field(column)) }
+                update.set(columns: shape)
                 update.clearSavedState = clear
                 guard let key = update.statementKey else {
                     Issue.record("no key for \(shape)")
@@ -32,7 +36,7 @@ struct TaskUpdateStatementTests {
                 seen[key] = name
             }
         }
-        #expect(seen.count == shapes.count * 2)
+        #expect(seen.count == Set(shapes).count * 2)
         // More columns than a key holds: no key, the SQL text names the statement instead.
         var wide = TaskUpdate("t")
         for field in [TaskField.progress(nil), .error(nil), .exit(nil), .status(.failed), .attempt(2)] { wide.set(field) }
@@ -44,9 +48,8 @@ struct TaskUpdateStatementTests {
 
     @Test("updates of the same shape reuse the statement with their own values; other shapes, saved-state clearing and wide updates write what they say")
     func updatesWriteTheirValues() throws {
-        let scratch = try TemporaryDirectory("update-shapes")
-        let path = scratch.url.appendingPathComponent("taskhost.db").path
-        TaskStore.closeAfterCreating(path)
+        let (scratch, path) = try TaskStore.createdInScratch("update-shapes")
+        defer { withExtendedLifetime(scratch) {} }
         _ = try sql(
             path,
             """
@@ -80,15 +83,11 @@ struct TaskUpdateStatementTests {
         #expect(throws: TaskHostError.self) { try apply("gone", [.status(.running), .attempt(1), .startedAt(11)]) }
     }
 
-    private static func field(_ column: TaskColumn) -> TaskField {
-        switch column {
-        case .status: .status(.running)
-        case .attempt: .attempt(1)
-        case .startedAt: .startedAt(1)
-        case .finishedAt: .finishedAt(2)
-        case .runAt: .runAt(3)
-        case .notice: .notice("n")
-        default: .waitingReason("w")
-        }
+}
+
+extension TaskUpdate {
+    /// Sets exactly these columns, in this order, to placeholder values (a shape to key).
+    fileprivate mutating func set(columns: [TaskColumn]) {
+        for column in columns { set(column, .integer(1)) }
     }
 }
