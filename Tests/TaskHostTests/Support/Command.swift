@@ -7,9 +7,21 @@ struct CommandResult {
     let stderr: String
 }
 
-/// Runs `statement` on `database` with the real sqlite3 shell; its output, trimmed.
+/// Runs `statement` on `database` with the real sqlite3 shell; its output, trimmed. It waits up to
+/// 5 s for a lock (a store just closed may still be checkpointing as its last connection goes),
+/// and throws when the shell fails: a failed INSERT must not pass for an empty answer.
 func sql(_ database: String, _ statement: String) throws -> String {
-    try runCommand("/usr/bin/env", ["sqlite3", database, statement]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    let result = try runCommand("/usr/bin/env", ["sqlite3", "-cmd", ".timeout 5000", database, statement])
+    guard result.status == 0 else { throw SQLShellError(statement: statement, status: result.status, stderr: result.stderr) }
+    return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// The sqlite3 shell failed a statement.
+struct SQLShellError: Error, CustomStringConvertible {
+    let statement: String
+    let status: Int32
+    let stderr: String
+    var description: String { "sqlite3 exited \(status) running \(statement.prefix(200)): \(stderr)" }
 }
 
 /// Runs `executable` with `arguments` to completion and captures its output; a run longer than
