@@ -294,29 +294,55 @@ final class StoreWriter: @unchecked Sendable {
         if batch.isEmpty && activity.isEmpty { return }
         // Nearly every round has no failing write: it runs without a savepoint around each write (two
         // statements per write); should a write throw, it is rolled back and run again with them.
-        if batch.count > 1 {
-            switch commitWithoutSavepoints(batch, activity: activity) {
-            case .committed: return
-            case .writeThrew: break
-            case .failed(let error, let systemErrno):
-                // Beginning or committing failed (busy, disk full): running it again would only wait or fail again.
-                fail(batch, errors: [], activity: activity, error: error, systemErrno: systemErrno)
-                return
-            }
+        switch commitWithoutSavepoints(batch, activity: activity) {
+        case .committed:
+            return
+        case .writeThrew(let error, let systemErrno) where batch.count == 1 && activity.isEmpty:
+            // A lone write's failure is its round's: there is nothing beside it to keep.
+            fail(batch, activity: activity, error: error, systemErrno: systemErrno)
+        case .writeThrew:
+            commitWithSavepoints(batch, activity: activity)
+        case .failed(let error, let systemErrno):
+            // Beginning or committing failed (busy, disk full): running it again would only wait or fail again.
+            fail(batch, activity: activity, error: error, systemErrno: systemErrno)
         }
-        var errors = [(any Error)?](repeating: nil, count: batch.count)
+    }
+
+    private enum Attempt {
+        case committed
+        /// A write threw: rolled back, nothing completed, the activity not given back.
+        case writeThrew(any Error, systemErrno: Int32)
+        /// Beginning, flushing the activity or committing failed: rolled back, nothing completed.
+        case failed(any Error, systemErrno: Int32)
+    }
+
+    /// Commits the round in one transaction, no savepoints, completing its tickets once committed.
+    private func commitWithoutSavepoints(_ batch: [Ticket], activity: ActivityBuffer.Contents) -> Attempt {
+        var writing = false
         do {
             // Prepared once and reused (`run`), not parsed every round as `execute` would.
             try connection.run("BEGIN IMMEDIATE")
             if !activity.isEmpty { try flushActivity(connection, activity) }
-            // A lone write needs no savepoint: if it fails, the whole transaction rolls back.
-            if batch.count == 1 && activity.isEmpty, let only = batch.first {
-                try only.write?(connection)
-                try connection.run("COMMIT")
-                lastFailure.withLock { $0 = nil }
-                only.complete(nil)
-                return
-            }
+            writing = true
+            for pending in batch { try pending.write?(connection) }
+            writing = false
+            try connection.run("COMMIT")
+        } catch {
+            let systemErrno = connection.systemErrno
+            try? connection.execute("ROLLBACK")
+            return writing ? .writeThrew(error, systemErrno: systemErrno) : .failed(error, systemErrno: systemErrno)
+        }
+        lastFailure.withLock { $0 = nil }
+        for pending in batch { pending.complete(nil) }
+        return .committed
+    }
+
+    /// Runs the round again, each write in a savepoint of its own: a write that throws fails alone.
+    private func commitWithSavepoints(_ batch: [Ticket], activity: ActivityBuffer.Contents) {
+        var errors = [(any Error)?](repeating: nil, count: batch.count)
+        do {
+            try connection.run("BEGIN IMMEDIATE")
+            if !activity.isEmpty { try flushActivity(connection, activity) }
             for (index, pending) in batch.enumerated() {
                 try connection.run("SAVEPOINT write")
                 do {
@@ -340,40 +366,14 @@ final class StoreWriter: @unchecked Sendable {
 
     /// A round that could not commit (rolled back already): its tickets fail (those without an
     /// error of their own with `error`), and health says why.
-    private func fail(_ batch: [Ticket], errors: [(any Error)?], activity: ActivityBuffer.Contents, error: any Error, systemErrno: Int32) {
+    private func fail(
+        _ batch: [Ticket], errors: [(any Error)?] = [], activity: ActivityBuffer.Contents, error: any Error, systemErrno: Int32
+    ) {
         // Progress, logs and saved state taken for this round go back: they are written with the next commit that succeeds.
         buffer.restore(activity)
         lastFailure.withLock { $0 = WriteFailure(error: error, systemErrno: systemErrno, at: Date()) }
         let failure: any Error = (error as? SQLiteError).map { TaskHostError.storage($0) } ?? error
-        for (index, pending) in batch.enumerated() { pending.complete((index < errors.count ? errors[index] : nil) ?? failure) }
-    }
-
-    private enum Attempt {
-        case committed
-        /// A write threw: rolled back, nothing completed, the activity not given back.
-        case writeThrew
-        /// Beginning, flushing the activity or committing failed: rolled back, nothing completed.
-        case failed(any Error, systemErrno: Int32)
-    }
-
-    /// Commits the round in one transaction, no savepoints, completing its tickets once committed.
-    private func commitWithoutSavepoints(_ batch: [Ticket], activity: ActivityBuffer.Contents) -> Attempt {
-        var writing = false
-        do {
-            try connection.run("BEGIN IMMEDIATE")
-            if !activity.isEmpty { try flushActivity(connection, activity) }
-            writing = true
-            for pending in batch { try pending.write?(connection) }
-            writing = false
-            try connection.run("COMMIT")
-        } catch {
-            let systemErrno = connection.systemErrno
-            try? connection.execute("ROLLBACK")
-            return writing ? .writeThrew : .failed(error, systemErrno: systemErrno)
-        }
-        lastFailure.withLock { $0 = nil }
-        for pending in batch { pending.complete(nil) }
-        return .committed
+        for (index, pending) in batch.enumerated() { pending.complete((errors.indices.contains(index) ? errors[index] : nil) ?? failure) }
     }
 }
 
