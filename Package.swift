@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "DuplicateSleepFixture", type: .dynamic, targets: ["DuplicateSleepFixture"]),
         .library(name: "FailingRegisterFixture", type: .dynamic, targets: ["FailingRegisterFixture"]),
         .library(name: "TestTasksFixture", type: .dynamic, targets: ["TestTasksFixture"]),
+        .library(name: "SameNameSleepFixture", type: .dynamic, targets: ["SameNameSleepFixture"]),
         .executable(name: "taskhost-test-host", targets: ["TestHost"]),
         .executable(name: "taskhost-figures", targets: ["HostFigures"]),
         .executable(name: "taskhost-peer", targets: ["PeerHost"]),
@@ -84,6 +85,7 @@ let package = Package(
         .target(name: "DuplicateSleepFixture", dependencies: [taskKit], path: "Tests/Fixtures/DuplicateSleep", swiftSettings: swift6),
         .target(name: "FailingRegisterFixture", dependencies: [taskKit], path: "Tests/Fixtures/FailingRegister", swiftSettings: swift6),
         .target(name: "TestTasksFixture", dependencies: [taskKit], path: "Tests/Fixtures/TestTasks", swiftSettings: swift6),
+        .target(name: "SameNameSleepFixture", dependencies: [taskKit], path: "Tests/Fixtures/SameNameSleep", swiftSettings: swift6),
         .executableTarget(
             name: "TestHost", dependencies: ["TaskHost", taskKit, .product(name: "Logging", package: "swift-log")],
             path: "Tests/Fixtures/TestHost", swiftSettings: swift6),

@@ -9,11 +9,46 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static pid_t guard_host_pid;
+
+// The process's own argument strings, as the kernel laid them out (glibc passes them to
+// constructors): the guard writes its title over them, as setproctitle(3) does.
+static char *process_arguments;
+static size_t process_arguments_length;
+
+// The environment strings follow the arguments; the guard may write over them too (it passes the
+// command an environment of its own and reads none), so a long title is not cut to `taskhost serve`.
+__attribute__((constructor)) static void capture_arguments(int argc, char **argv, char **envp) {
+    if (argc < 1 || argv == NULL || argv[0] == NULL) return;
+    char *end = argv[0];
+    for (int index = 0; index < argc; index++) {
+        // Only strings that follow one another: anything else was not laid out by the kernel.
+        if (argv[index] != end) break;
+        end = argv[index] + strlen(argv[index]) + 1;
+    }
+    for (int index = 0; envp != NULL && envp[index] != NULL && envp[index] == end; index++) {
+        end = envp[index] + strlen(envp[index]) + 1;
+    }
+    process_arguments = argv[0];
+    process_arguments_length = (size_t)(end - argv[0]);
+}
+
+// In the guard only (a fork: the host's memory is its own copy). Async-signal-safe.
+static void set_guard_title(const char *title) {
+    if (title == NULL) return;
+    size_t length = strlen(title);
+    if (process_arguments != NULL && process_arguments_length > 1) {
+        size_t kept = length < process_arguments_length - 1 ? length : process_arguments_length - 1;
+        memset(process_arguments, 0, process_arguments_length);
+        memcpy(process_arguments, title, kept);
+    }
+    prctl(PR_SET_NAME, "taskhost-guard", 0, 0, 0);
+}
 static volatile pid_t guard_command_group;
 
 // The parent-death signal (or any other catchable one once the host is gone): kill the command's
@@ -62,9 +97,11 @@ static void report(int fd, char tag, int value) {
     do { written = write(fd, record, sizeof record); } while (written < 0 && errno == EINTR);
 }
 
-static void run_command(const char *path, char *const argv[], char *const envp[], const char *cwd, int out, int err, int report_fd) {
+static void run_command(const char *path, char *const argv[], char *const envp[], const char *cwd, int out, int err, int report_fd,
+                        mode_t mask) {
     setpgid(0, 0);  // a group of its own, in the guard's session
     default_signals();
+    umask(mask);
     // Out of the way of 0-2 first, so no dup2 below overwrites a descriptor still needed.
     int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     int high_out = fcntl(out, F_DUPFD_CLOEXEC, 10);
@@ -86,7 +123,7 @@ static void run_command(const char *path, char *const argv[], char *const envp[]
 int taskhost_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
 
 pid_t taskhost_spawn_guarded(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                             int stdout_fd, int stderr_fd, int report_fd, int release_fd) {
+                             int stdout_fd, int stderr_fd, int report_fd, int release_fd, mode_t mask, const char *title) {
     pid_t host = getpid();
     // No host signal handler may run in the child before it resets them (as posix_spawn does).
     sigset_t all, previous;
@@ -102,6 +139,7 @@ pid_t taskhost_spawn_guarded(const char *path, char *const argv[], char *const e
     // must fail, not stop the task), and outside the command's group, so a pause (SIGSTOP to
     // that group) cannot freeze the guard.
     setsid();
+    set_guard_title(title);
     default_signals();
     sigprocmask(SIG_SETMASK, &all, NULL);
     guard_host_pid = host;
@@ -120,7 +158,7 @@ pid_t taskhost_spawn_guarded(const char *path, char *const argv[], char *const e
         report(report_fd, 'x', errno);
         _exit(0);
     }
-    if (command == 0) run_command(path, argv, envp, cwd, stdout_fd, stderr_fd, report_fd);
+    if (command == 0) run_command(path, argv, envp, cwd, stdout_fd, stderr_fd, report_fd, mask);
     // Set here too, so the group exists before the host learns its id and signals it.
     setpgid(command, command);
     guard_command_group = command;

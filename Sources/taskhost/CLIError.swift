@@ -1,4 +1,5 @@
 import Foundation
+import TaskHost
 
 /// Exit codes of `taskhost`, documented in `--help` and the README.
 enum ExitStatus {
@@ -10,6 +11,12 @@ enum ExitStatus {
     static let usage: Int32 = 2
     /// No host runs on the home directory.
     static let hostNotRunning: Int32 = 3
+    /// `exec --wait`: the command's timeout ended it (as `timeout(1)` exits).
+    static let timedOut: Int32 = 124
+    /// `exec --wait`: the command could not be executed (as a shell exits).
+    static let cannotExecute: Int32 = 126
+    /// `exec --wait`: the program was not found (as a shell exits).
+    static let commandNotFound: Int32 = 127
 }
 
 /// An error the CLI reports as `error: <message>` with its exit code.
@@ -31,13 +38,31 @@ enum CLIError: Error, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    /// The code shown in brackets: the API's own, or one of the CLI's.
+    var code: String {
+        switch self {
+        case .hostNotRunning: "host_not_running"
+        case .api(_, let code, _): code
+        case .usage: Self.usageCode
+        case .failed: "failed"
+        }
+    }
+
+    /// The message alone, without its code.
+    var message: String {
         switch self {
         case .hostNotRunning(let home, _):
             "no taskhost is running for \(home); start one with `taskhost serve --home \(home)` (or set TASKHOST_HOME)"
-        case .api(_, let code, let message): "\(message) [\(code)]"
-        case .usage(let message): message
-        case .failed(let message): message
+        case .api(_, _, let message), .usage(let message), .failed(let message): message
         }
     }
+
+    /// A core error met by the CLI itself (reading the database with no host running), with its code.
+    static func core(_ error: TaskHostError) -> CLIError { .api(status: 0, code: error.code, message: error.description) }
+
+    /// The code of a command line that makes no sense.
+    static let usageCode = "usage"
+
+    /// The message and its code: `what happened [code]`.
+    var description: String { "\(message) [\(code)]" }
 }

@@ -28,9 +28,11 @@ long taskhost_random_bytes(void *buffer, unsigned long count);
 /// After 's' the command is kept as a zombie (its group id cannot be reused) until `release_fd`
 /// (a pipe's read end) reads end of file: the guard then kills what is left of the group, reaps
 /// the command and exits 0.
+/// The command runs with file mode creation mask `mask`. The guard shows as `title` in `ps`
+/// (written over the host's own command line in the guard's memory, cut to its length; NULL keeps it).
 /// Everything is prepared by the caller: between fork and exec only async-signal-safe calls run.
 /// Returns the guard's pid, or -errno if fork failed.
 pid_t taskhost_spawn_guarded(const char *path, char *const argv[], char *const envp[], const char *cwd,
-                             int stdout_fd, int stderr_fd, int report_fd, int release_fd);
+                             int stdout_fd, int stderr_fd, int report_fd, int release_fd, mode_t mask, const char *title);
 
 #endif

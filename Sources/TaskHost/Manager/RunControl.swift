@@ -48,6 +48,7 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
     private var pauseRequested = false
     private var blockedInCheckpoint = false
     private var stopReason: StopReason?
+    private var stopThrown: StopReason?
     private var latestState: Data?
     private var lastProgressEvent = ContinuousClock.now - .seconds(1)
     private var lastCheckpoint = ContinuousClock.now
@@ -133,6 +134,7 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
         condition.lock()
         lastCheckpoint = .now
         if let reason = stopReason {
+            stopThrown = reason
             condition.unlock()
             throw TaskStopped(reason: reason.text)
         }
@@ -155,11 +157,16 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
             }
         }
         let reason = stopReason
+        if let reason { stopThrown = reason }
         condition.unlock()
         if let reason { throw TaskStopped(reason: reason.text) }
     }
 
     var isStopRequested: Bool { locked { stopReason != nil } }
+
+    /// The stop a checkpoint of this attempt threw, if one did: the task was told, so whatever it
+    /// does afterwards (swallow it and return, throw its own error) ends it as that stop.
+    var deliveredStop: StopReason? { locked { stopThrown } }
 
     func progress(completed: Int64, total: Int64?, message: String?) {
         // A plugin's numbers and text are not trusted: no negative counts, no megabyte messages in every list row.

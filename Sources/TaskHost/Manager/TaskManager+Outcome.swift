@@ -54,7 +54,7 @@ extension TaskManager {
         case .failed(let message, let errorType):
             fail(task, message: message, errorType: errorType, update: &update, now: now)
         case .stopped(.timeout(let seconds)):
-            fail(task, message: StopReason.timeout(seconds: seconds).text, errorType: "Timeout", update: &update, now: now)
+            fail(task, message: StopReason.timeout(seconds: seconds).text, errorType: TaskFailure.timeoutType, update: &update, now: now)
         case .stopped(.user):
             // A paused task that was stopped is already `stopped` on disk; only its attempt closes here.
             if task.status != .stopped {

@@ -6,6 +6,11 @@ enum AttemptOutcome {
     case finished(resultJSON: String)
     case failed(message: String, errorType: String)
     case stopped(StopReason)
+
+    /// True for `.stopped`.
+    var isStop: Bool {
+        if case .stopped = self { true } else { false }
+    }
 }
 
 extension TaskManager {
@@ -45,7 +50,9 @@ extension TaskManager {
             outcome = runInWorker(worker, taskID: taskID, attempt: attempt, type: type, parameters: parameters, savedState: savedState, control: control)
         } else {
             let context = TaskContext(taskID: taskID, attempt: attempt, parameters: parameters, backend: control)
-            outcome = Self.execute(type, parameters: parameters, context: context, limits: configuration.limits) { control.requestedStop }
+            outcome = Self.execute(
+                type, parameters: parameters, context: context, limits: configuration.limits, stopReason: { control.requestedStop },
+                deliveredStop: { control.deliveredStop })
         }
         finishAttempt(taskID: taskID, attempt: attempt, control: control, outcome: outcome)
     }
@@ -74,9 +81,11 @@ extension TaskManager {
     }
 
     /// Runs the hooks of one attempt and classifies how it ended (on a host thread, or in a worker process).
+    /// `deliveredStop`: the stop a checkpoint threw; a task told to stop by the user ends stopped
+    /// whatever it returns or throws afterwards.
     static func execute(
         _ type: any BaseTask.Type, parameters: TaskParameters, context: TaskContext, limits: TaskLimits,
-        stopReason: () -> StopReason?
+        stopReason: () -> StopReason?, deliveredStop: () -> StopReason? = { nil }
     ) -> AttemptOutcome {
         var task: any BaseTask
         do {
@@ -84,7 +93,7 @@ extension TaskManager {
         } catch {
             return .failed(message: "\(error)", errorType: String(describing: Swift.type(of: error)))
         }
-        let outcome: AttemptOutcome
+        var outcome: AttemptOutcome
         do {
             try task.pre(context: context)
             let output = try task.run(context: context)
@@ -102,6 +111,7 @@ extension TaskManager {
         } catch {
             outcome = .failed(message: "\(error)", errorType: String(describing: Swift.type(of: error)))
         }
+        if case .user? = deliveredStop(), !outcome.isStop { outcome = .stopped(.user) }
         let hookOutcome: TaskOutcome
         switch outcome {
         case .finished: hookOutcome = .finished

@@ -75,6 +75,21 @@ extension TaskManager {
         return [next] + (wanted > 1 ? schedule.timing.firings(after: next, count: wanted - 1) : [])
     }
 
+    /// What the first firing of each schedule that missed some while the host was down will do:
+    /// the plan the schedule runner follows moments later.
+    static func catchUps(_ schedules: [ScheduleRecord], now: Date) -> [ScheduleCatchUp] {
+        schedules.compactMap { schedule in
+            guard !schedule.paused, var due = schedule.nextAt, now.timeIntervalSince(due) > FiringPlan.onTimeWithin else { return nil }
+            if let last = schedule.lastFiredFor, due <= last {
+                guard let next = schedule.timing.nextFiring(after: last) else { return nil }
+                due = next
+            }
+            let plan = FiringPlan.make(timing: schedule.timing, due: due, now: now, catchUp: schedule.catchUp, maxCatchUp: schedule.maxCatchUp)
+            guard plan.missed > 0 || !plan.fire.isEmpty else { return nil }
+            return ScheduleCatchUp(scheduleID: schedule.id, name: schedule.name, policy: schedule.catchUp, running: plan.fire, skipped: plan.missed)
+        }
+    }
+
     /// Fires `due` schedules at `now`: every task they start and every advance in one transaction.
     /// Returns the schedules as they are now; one missing was not written and is tried again.
     func fireSchedules(_ due: [ScheduleRecord], now: Date) -> [ScheduleRecord] {

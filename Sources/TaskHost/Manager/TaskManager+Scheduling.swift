@@ -192,7 +192,7 @@ extension TaskManager {
                 task.control?.abandon()
                 let message = StopReason.timeout(seconds: timeout).text + "; the thread was still running (it never reached a checkpoint)"
                 logger.warning("task timed out without reaching a checkpoint; its thread is abandoned", metadata: ["task": "\(task.id)"])
-                endAttempt(task, attempt: task.attempt, outcome: .failed(message: message, errorType: "Timeout"))
+                endAttempt(task, attempt: task.attempt, outcome: .failed(message: message, errorType: TaskFailure.timeoutType))
                 continue
             }
             if now >= deadline, task.requestedStop == nil {

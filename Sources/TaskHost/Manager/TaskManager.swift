@@ -57,11 +57,12 @@ public final class TaskManager: @unchecked Sendable {
     /// Restores what the store holds (see `RecoveryReport`) and starts the scheduler thread.
     @discardableResult
     public func start() throws(TaskHostError) -> RecoveryReport {
-        let report = try store.recoverAfterCrash()
+        var report = try store.recoverAfterCrash()
         let now = Date().timeIntervalSince1970
         let tasks = try failInvalidRows(store.loadSchedulable(), now: now)
         // Read before anything starts: a failure here must leave nothing half-started.
         let storedSchedules = saneSchedules(try store.schedules(), now: Date(timeIntervalSince1970: now))
+        report.catchUps = Self.catchUps(storedSchedules, now: Date(timeIntervalSince1970: now))
         lock.lock()
         for row in tasks {
             let task = LiveTask(row)

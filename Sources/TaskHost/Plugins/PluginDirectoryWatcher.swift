@@ -17,6 +17,7 @@ public final class PluginDirectoryWatcher: Sendable {
     // inotify event bits (linux/inotify.h), spelled out because Glibc imports them untyped.
     private static let modified: UInt32 = 0x2, attributes: UInt32 = 0x4, closedAfterWrite: UInt32 = 0x8
     private static let movedFrom: UInt32 = 0x40, movedTo: UInt32 = 0x80, created: UInt32 = 0x100, deleted: UInt32 = 0x200
+    private static let deletedSelf: UInt32 = 0x400, ignored: UInt32 = 0x8000
 
     /// Creates a watcher; call `start()` to begin.
     public init(loader: PluginLoader, settle: Duration = .milliseconds(150), logger: Logger) {
@@ -25,27 +26,32 @@ public final class PluginDirectoryWatcher: Sendable {
         self.logger = logger
     }
 
-    /// Starts watching on a dedicated thread; throws if inotify cannot watch the directory.
+    /// Starts watching on a dedicated thread; throws if inotify itself is unavailable. A directory
+    /// that does not exist yet is looked for every poll interval and watched (and scanned) once it does.
     public func start() throws {
         let directory = loader.configuration.pluginsDirectory.path
         let fd = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard fd >= 0 else { throw WatchError(directory: directory, reason: String(cString: strerror(errno))) }
-        let mask = Self.closedAfterWrite | Self.movedTo | Self.movedFrom | Self.created | Self.deleted | Self.attributes
-            | Self.modified
-        guard inotify_add_watch(fd, directory, mask) >= 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw WatchError(directory: directory, reason: reason)
+        var watch = inotify_add_watch(fd, directory, Self.mask)
+        if watch < 0 {
+            let reason = errno
+            guard reason == ENOENT || reason == ENOTDIR else {
+                close(fd)
+                throw WatchError(directory: directory, reason: String(cString: strerror(reason)))
+            }
+            logger.info("plugins directory does not exist yet; watching for it", metadata: ["directory": "\(directory)"])
+            watch = -1
         }
         running.store(true, ordering: .sequentiallyConsistent)
+        let watching = watch >= 0
         let thread = Thread { [self] in
-            watch(fd: fd)
+            self.watch(fd: fd, directory: directory, watching: watching)
             close(fd)
             finished.signal()
         }
         thread.name = "taskhost-plugin-watcher"
         thread.start()
-        logger.info("watching plugins directory", metadata: ["directory": "\(directory)"])
+        if watch >= 0 { logger.info("watching plugins directory", metadata: ["directory": "\(directory)"]) }
     }
 
     /// Stops watching and waits for the watcher thread to end (at most one poll interval).
@@ -54,15 +60,30 @@ public final class PluginDirectoryWatcher: Sendable {
         finished.wait()
     }
 
-    private func watch(fd: Int32) {
+    private static let mask = closedAfterWrite | movedTo | movedFrom | created | deleted | attributes | modified | deletedSelf
+
+    private func watch(fd: Int32, directory: String, watching initially: Bool) {
         let settleMilliseconds = Int32(settle.components.seconds * 1000 + settle.components.attoseconds / 1_000_000_000_000_000)
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var dirty = false
+        var watching = initially
         while running.load(ordering: .sequentiallyConsistent) {
+            if !watching {
+                // Created since (or made again after a removal): watch it and load what it holds.
+                if inotify_add_watch(fd, directory, Self.mask) >= 0 {
+                    watching = true
+                    dirty = true
+                    logger.info("plugins directory appeared; watching it", metadata: ["directory": "\(directory)"])
+                }
+            }
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, dirty ? settleMilliseconds : 200)
             if ready > 0 {
-                while read(fd, &buffer, buffer.count) > 0 {}
+                while true {
+                    let count = read(fd, &buffer, buffer.count)
+                    guard count > 0 else { break }
+                    if Self.containsSelfRemoval(buffer[0..<count]) { watching = false }
+                }
                 dirty = true
             } else if ready == 0 && dirty {
                 dirty = false
@@ -70,11 +91,28 @@ public final class PluginDirectoryWatcher: Sendable {
                 let report = loader.scan()
                 // A file still being written is looked at again once the directory is quiet.
                 if report.rejected.contains(where: { $0.code == PluginRejection.stillChanging(seconds: 0).code }) { dirty = true }
+                for warning in report.warnings { logger.warning("\(warning)") }
                 logger.info(
                     "rescan done",
                     metadata: ["loaded": "\(report.loaded.count)", "rejected": "\(report.rejected.count)", "removed": "\(report.removed.count)"])
             }
         }
+    }
+
+    /// True if the events in `bytes` say the directory itself went away (removed or moved).
+    private static func containsSelfRemoval(_ bytes: ArraySlice<UInt8>) -> Bool {
+        // struct inotify_event { int wd; uint32_t mask; uint32_t cookie; uint32_t len; char name[len]; }
+        var offset = bytes.startIndex
+        while offset + 16 <= bytes.endIndex {
+            func word(_ at: Int) -> UInt32 {
+                UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+            }
+            let mask = word(offset + 4)
+            let length = Int(word(offset + 12))
+            if mask & (deletedSelf | ignored) != 0 { return true }
+            offset += 16 + length
+        }
+        return false
     }
 }
 

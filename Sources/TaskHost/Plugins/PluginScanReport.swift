@@ -42,6 +42,28 @@ public struct PluginScanReport: Sendable, Codable, Equatable {
     public let rejected: [RejectedPlugin]
     /// Files loaded before that are gone now; their types refuse new tasks.
     public let removed: [String]
+    /// Things that loaded but look like a mistake (two files declaring one plugin name and version).
+    public let warnings: [String]
+
+    init(directory: String, directoryProblem: String?, loaded: [LoadedPlugin], rejected: [RejectedPlugin], removed: [String]) {
+        self.directory = directory
+        self.directoryProblem = directoryProblem
+        self.loaded = loaded
+        self.rejected = rejected
+        self.removed = removed
+        warnings = Self.sameNameAndVersion(loaded)
+    }
+
+    /// One warning per plugin name and version that more than one file declares: two builds of one
+    /// plugin side by side (a copy left behind) are rarely meant.
+    static func sameNameAndVersion(_ loaded: [LoadedPlugin]) -> [String] {
+        let groups = Dictionary(grouping: loaded) { "\($0.name) \($0.version)" }
+        return groups.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }.map { key, plugins in
+            let files = plugins.map { $0.file.split(separator: "/").last.map(String.init) ?? $0.file }.sorted()
+            return "plugin \(key) is loaded from \(files.count) files (\(files.joined(separator: ", "))): "
+                + "they declare the same name and version; remove the copy you do not mean to load"
+        }
+    }
 
     /// True when every `.so` file loaded.
     public var isClean: Bool { directoryProblem == nil && rejected.isEmpty }

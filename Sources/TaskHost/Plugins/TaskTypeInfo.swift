@@ -15,7 +15,8 @@ public struct TaskTypeInfo: Sendable, Codable, Equatable {
     /// That plugin's version.
     public let pluginVersion: String
 
-    init(_ type: any BaseTask.Type, plugin: String, pluginVersion: String) {
+    /// The type as registered from `plugin` (a plugin name, or "built-in").
+    public init(_ type: any BaseTask.Type, plugin: String, pluginVersion: String) {
         name = type.name
         summary = type.summary
         parameters = type.parameters.map(ParameterInfo.init)

@@ -25,8 +25,11 @@ struct GuardedProcess {
         let description: String
     }
 
-    /// Starts `program` with `argv` and `environment` in `directory`.
-    static func start(program: String, argv: [String], environment: [String: String], directory: String) throws -> GuardedProcess {
+    /// Starts `program` with `argv` and `environment` in `directory`, with file mode creation mask
+    /// `umask`; the guard shows as `title` in `ps`.
+    static func start(
+        program: String, argv: [String], environment: [String: String], directory: String, umask: mode_t, title: String
+    ) throws -> GuardedProcess {
         let output = try pipePair(), errors = try pipePair(), reports = try pipePair(), release = try pipePair()
         let cArguments = argv.map { strdup($0) } + [nil]
         let cEnvironment = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -35,7 +38,7 @@ struct GuardedProcess {
             for pointer in cEnvironment { free(pointer) }
         }
         let guardPID = taskhost_spawn_guarded(
-            program, cArguments, cEnvironment, directory, output.write, errors.write, reports.write, release.read)
+            program, cArguments, cEnvironment, directory, output.write, errors.write, reports.write, release.read, umask, title)
         for descriptor in [output.write, errors.write, reports.write, release.read] { close(descriptor) }
         guard guardPID > 0 else {
             for descriptor in [output.read, errors.read, reports.read, release.write] { close(descriptor) }

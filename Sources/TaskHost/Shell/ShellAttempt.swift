@@ -1,6 +1,15 @@
 import Foundation
 import TaskKit
 
+/// The error types of a shell attempt that a caller acts on (`exec --wait` turns them into a
+/// shell's exit codes: 127 not found, 126 not executable).
+public enum ShellFailure {
+    /// The program is not on PATH, or its path names no file.
+    public static let commandNotFound = "CommandNotFound"
+    /// The program exists but could not be executed (permissions, not an executable format).
+    public static let cannotExecute = "ExecFailed"
+}
+
 /// How a shell attempt ended: the outcome, and for a command that ran, its exit and result.
 struct ShellOutcome {
     let outcome: AttemptOutcome
@@ -34,12 +43,14 @@ struct ShellAttempt {
         }
         let program: String
         do { program = try command.resolveProgram(environment: environment, workingDirectory: directory) } catch {
-            return ShellOutcome(outcome: .failed(message: "\(error)", errorType: "CommandNotFound"))
+            return ShellOutcome(outcome: .failed(message: "\(error)", errorType: ShellFailure.commandNotFound))
         }
         let started = ContinuousClock.now
         let process: GuardedProcess
         do {
-            process = try GuardedProcess.start(program: program, argv: command.argv, environment: environment, directory: directory)
+            process = try GuardedProcess.start(
+                program: program, argv: command.argv, environment: environment, directory: directory, umask: command.umask,
+                title: "taskhost: guard for task \(control.taskID.prefix(12)) (\((program as NSString).lastPathComponent))")
         } catch {
             return ShellOutcome(outcome: .failed(message: "\(error)", errorType: "SpawnFailed"))
         }
@@ -211,8 +222,10 @@ struct ShellAttempt {
                 failure = (ProcessExit(exitCode: nil, signal: Int(signal)).text, "Signal")
             case .couldNotChangeDirectory(let error):
                 failure = ("cannot change to working directory \(command.workingDirectory ?? "?"): \(String(cString: strerror(error)))", "WorkingDirectory")
+            case .couldNotExecute(let error) where error == ENOENT:
+                failure = ("command not found: \(program) (\(String(cString: strerror(error))))", ShellFailure.commandNotFound)
             case .couldNotExecute(let error):
-                failure = ("cannot run \(program): \(String(cString: strerror(error)))", "ExecFailed")
+                failure = ("cannot run \(program): \(String(cString: strerror(error)))", ShellFailure.cannotExecute)
             case .unknown(let text):
                 failure = ("the command's end is unknown: \(text)", "ShellGuard")
             }
@@ -221,9 +234,10 @@ struct ShellAttempt {
                     lastLines: Array(lastLines.suffix(ShellAttempt.resultLines)))
             }
             let json = result.flatMap { try? APICoding.encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) }
-            // A stop was asked for and the command did not succeed: stopped, whoever's signal ended it
-            // (a service manager may signal the group during a host shutdown before this driver does).
-            if let reason = control.requestedStop, failure != nil {
+            // A stop was asked for and either its signal went out (the command may trap it and exit 0)
+            // or the command did not succeed: stopped, whoever's signal ended it (a service manager
+            // may signal the group during a host shutdown before this driver does). The exit is kept.
+            if let reason = control.requestedStop, failure != nil || stopSentAt != nil {
                 return ShellOutcome(outcome: .stopped(reason), exit: exit, resultJSON: json)
             }
             if let failure {

@@ -15,6 +15,12 @@ public struct ShellCommand: Sendable, Equatable {
     public let progressPattern: String?
     /// Seconds between SIGTERM and SIGKILL.
     public let graceSeconds: Double
+    /// The command's file mode creation mask (the submitter's; 0022 when not given).
+    public let umask: mode_t
+
+    /// The mask a command gets when its submit names none: the usual login default, not the host's
+    /// own 0077 (kept for its private files), so a backup writes files its user's tools can read.
+    public static let defaultUmask: mode_t = 0o022
 
     /// The longest grace accepted, in seconds (an hour).
     public static let maxGraceSeconds = 3600.0
@@ -76,6 +82,27 @@ public struct ShellCommand: Sendable, Equatable {
             throw TaskError("'grace' must be between 0 and \(Int(Self.maxGraceSeconds)) seconds; got \(grace)")
         }
         graceSeconds = grace
+        if case .string(let text)? = parameters["umask"] {
+            guard let mask = Self.parseUmask(text) else {
+                throw TaskError("'umask' must be an octal mask from 0 to 0777, like 0022; got \(text.clippedForMessage)")
+            }
+            umask = mask
+        } else {
+            umask = Self.defaultUmask
+        }
+    }
+
+    /// An octal mask, "022" or "0022" (1 to 4 octal digits, at most 0777).
+    public static func parseUmask(_ text: String) -> mode_t? {
+        guard (1...4).contains(text.count), text.allSatisfy({ ("0"..."7").contains($0) }), let value = UInt32(text, radix: 8), value <= 0o777
+        else { return nil }
+        return mode_t(value)
+    }
+
+    /// A mask as written for people and for the `umask` parameter: "0022".
+    public static func umaskText(_ mask: mode_t) -> String {
+        let digits = String(mask & 0o777, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 
     /// The command's environment: a small clean one (or the host's whole one) plus the given entries.

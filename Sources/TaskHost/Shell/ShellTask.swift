@@ -12,12 +12,19 @@ public struct ShellTask: BaseTask {
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("argv", .string, help: "the exact argv as a JSON array of strings, no shell: [\"rsync\",\"-a\",\"src/\",\"dst/\"]"),
         ParameterSpec("command", .string, help: "a command line run by /bin/sh -c (instead of argv)"),
-        ParameterSpec("cwd", .path, help: "working directory, an absolute path (default: the host's home directory)"),
+        ParameterSpec(
+            "cwd", .path,
+            help: "working directory, an absolute path (the CLI sends the directory you run it in; an API submit without one runs in the host's home directory)"),
         ParameterSpec("env", .string, help: "extra environment entries as a JSON object: {\"FOO\":\"x\"}"),
         ParameterSpec("inheritEnv", .bool, default: .bool(false), help: "start from the host's environment instead of PATH, HOME, LANG, TZ"),
         ParameterSpec("progressPattern", .string, help: "a regular expression whose first capture group is a percentage, read from output lines"),
         ParameterSpec("grace", .double, default: .double(10), help: "seconds between SIGTERM and SIGKILL when stopped or timed out"),
+        ParameterSpec(
+            "umask", .string,
+            help: "the command's file mode creation mask, octal (the CLI sends yours; 0022 when not given)"),
     ]
+    /// Parameters that hold JSON text (an array, an object): the API shows them as that JSON.
+    public static let jsonTextParameters: Set<String> = ["argv", "env"]
     /// Commands are not assumed idempotent: a run cut off by a host death is interrupted, not run again.
     public static let settings = TaskTypeSettings(requeueOnInterrupt: false)
 

@@ -29,4 +29,10 @@ public struct TaskPage: Sendable, Codable, Equatable {
     public var tasks: [TaskSummary]
     /// Pass as `cursor` for the next page; nil when this was the last.
     public var nextCursor: Int64?
+
+    /// Creates a page.
+    public init(tasks: [TaskSummary], nextCursor: Int64?) {
+        self.tasks = tasks
+        self.nextCursor = nextCursor
+    }
 }

@@ -72,21 +72,26 @@ extension TaskStore {
         return counts
     }
 
-    /// The task's log lines after `cursor` (a `sequence`), oldest first. When the log cap dropped
+    /// The task's log lines after `cursor` (a `sequence`) and logged at or after `since`, oldest
+    /// first: the oldest `limit` of them, or with `newest` the newest `limit`. When the log cap dropped
     /// older lines, a first line says how many (in place of them, with the sequence just before the oldest kept line).
-    public func logs(_ taskID: String, after cursor: Int64 = 0, limit: Int = 1000) throws(TaskHostError) -> [TaskLogEntry] {
+    public func logs(
+        _ taskID: String, after cursor: Int64 = 0, limit: Int = 1000, newest: Bool = false, since: Date? = nil
+    ) throws(TaskHostError) -> [TaskLogEntry] {
         try read { connection in
             // One snapshot for the lines, the dropped count and the oldest kept line.
             try connection.execute("BEGIN")
             defer { try? connection.execute("COMMIT") }
+            let from = since.map(\.timeIntervalSince1970).flatMap { $0.isFinite ? $0 : nil } ?? -Double.greatestFiniteMagnitude
             var entries = try connection.query(
-                "SELECT seq, at, level, message FROM logs WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                [.text(taskID), .integer(cursor), .integer(Int64(max(1, limit)))]
+                "SELECT seq, at, level, message FROM logs WHERE task_id = ? AND seq > ? AND at >= ? ORDER BY seq \(newest ? "DESC" : "") LIMIT ?",
+                [.text(taskID), .integer(cursor), .real(from), .integer(Int64(max(1, limit)))]
             ) { row in
                 TaskLogEntry(
                     sequence: row.int64(0), at: Date(timeIntervalSince1970: row.double(1)),
                     level: LogLevel(rawValue: row.text(2)) ?? .info, message: row.text(3))
             }
+            if newest { entries.reverse() }
             let dropped = try connection.query("SELECT logs_dropped FROM tasks WHERE id = ?", [.text(taskID)]) { $0.int64(0) }.first ?? 0
             if dropped > 0, let first = entries.first, cursor < first.sequence - 1,
                 try connection.query("SELECT min(seq) FROM logs WHERE task_id = ?", [.text(taskID)], row: { $0.int64(0) }).first == first.sequence

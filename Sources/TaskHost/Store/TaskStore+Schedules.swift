@@ -79,6 +79,26 @@ extension TaskStore {
         return first
     }
 
+    /// The schedule id a task listing filters on: a live schedule's (by id or unique prefix), else
+    /// the one schedule id with this prefix that tasks still carry (a removed schedule's tasks keep it).
+    public func scheduleReference(_ prefix: String) throws(TaskHostError) -> String {
+        do {
+            return try scheduleID(prefix)
+        } catch .scheduleNotFound {
+            let clean = prefix.lowercased()
+            guard !clean.isEmpty, clean.count <= 32, clean.allSatisfy(\.isHexDigit) else { throw .scheduleNotFound(prefix.clippedForMessage) }
+            let ids = try read { connection in
+                try connection.query(
+                    "SELECT DISTINCT schedule_id FROM tasks WHERE schedule_id >= ? AND schedule_id < ? ORDER BY schedule_id LIMIT 6",
+                    [.text(clean), .text(clean + "g")]
+                ) { $0.text(0) }
+            }
+            guard let first = ids.first else { throw .scheduleNotFound(prefix) }
+            guard ids.count == 1 else { throw .ambiguousID(prefix, matches: ids, total: ids.count) }
+            return first
+        }
+    }
+
     /// Every schedule, oldest first (a row that no longer decodes is left out: it must not stop the host).
     public func schedules() throws(TaskHostError) -> [ScheduleRecord] {
         try read { connection in

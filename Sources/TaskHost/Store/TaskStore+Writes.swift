@@ -32,6 +32,22 @@ public struct RecoveryReport: Sendable, Equatable, Codable {
     public var pending: Int
     /// Tasks failed by the crash-loop rule: running during this and the previous unclean host death ("id (type)").
     public var suspects: [String] = []
+    /// Schedules that missed firings while the host was down, and what their catch-up does now.
+    public var catchUps: [ScheduleCatchUp] = []
+}
+
+/// What a schedule that missed firings while the host was down does about them at start-up.
+public struct ScheduleCatchUp: Sendable, Equatable, Codable {
+    /// The schedule.
+    public var scheduleID: String
+    /// Its name, if it has one.
+    public var name: String?
+    /// Its catch-up policy.
+    public var policy: CatchUpPolicy
+    /// The missed firing times that get a task now, oldest first.
+    public var running: [Date]
+    /// Missed firings that get no task.
+    public var skipped: Int
 }
 
 /// The crash-loop rule: a task running during this many consecutive unclean host deaths is failed, not run again.

@@ -120,6 +120,9 @@ public struct TaskFailure: Sendable, Codable, Equatable {
     /// Which attempt failed.
     public var attempt: Int
 
+    /// The `type` of an attempt failed by its timeout.
+    public static let timeoutType = "Timeout"
+
     /// Creates a failure.
     public init(message: String, type: String, attempt: Int) {
         self.message = message

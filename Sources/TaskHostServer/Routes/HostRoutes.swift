@@ -5,7 +5,7 @@ import TaskHost
 
 extension ControlAPI {
     func addHostRoutes(to group: RouterGroup<BasicRequestContext>) {
-        group.get("types") { _, _ in try JSONResponse.make(loader.registry.types) }
+        group.get("types") { _, _ in try JSONResponse.make(TypeList(types: loader.registry.types)) }
         group.get("plugins") { _, _ in
             let report = try await blocking { loader.registry.lastScan ?? loader.scan() }
             return try JSONResponse.make(report)
@@ -17,7 +17,9 @@ extension ControlAPI {
             let query = request.uri.queryParameters
             let after = query.get("after").flatMap { Int64($0) } ?? 0
             let limit = query.get("limit").flatMap { Int($0) } ?? 1000
-            return try JSONResponse.make(try await blocking { try manager.store.audit(after: after, limit: limit) })
+            let events = try await blocking { try manager.store.audit(after: after, limit: limit) }
+            let next = events.count >= limit ? events.last?.sequence : nil
+            return try JSONResponse.make(AuditPage(events: events, nextCursor: next))
         }
         group.get("healthz") { _, _ in
             let (counts, problem) = try await blocking {

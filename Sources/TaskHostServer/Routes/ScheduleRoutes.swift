@@ -5,7 +5,7 @@ import TaskHost
 extension ControlAPI {
     func addScheduleRoutes(to group: RouterGroup<BasicRequestContext>) {
         group.get("schedules") { _, _ in
-            try JSONResponse.make(try await blocking { try manager.schedules() })
+            try JSONResponse.make(ScheduleList(schedules: try await blocking { try manager.schedules() }))
         }
         group.post("schedules") { request, _ in
             var request = request
@@ -27,7 +27,7 @@ extension ControlAPI {
                 type: "", cron: query.get("cron"), timeZone: query.get("tz"), everySeconds: query.get("every").flatMap { Int($0) }
             ).timing(now: from)
             let count = query.get("n").flatMap { Int($0) } ?? 10
-            return try JSONResponse.make(timing.firings(after: from, count: count).map(ScheduleTiming.iso))
+            return try JSONResponse.make(FiringList(timing.firings(after: from, count: count), timeZone: timing.displayZone))
         }
         group.get("schedules/:id") { _, context in
             let id = try context.parameters.require("id")
@@ -36,7 +36,8 @@ extension ControlAPI {
         group.get("schedules/:id/next") { request, context in
             let id = try context.parameters.require("id")
             let count = request.uri.queryParameters.get("n").flatMap { Int($0) } ?? 5
-            return try JSONResponse.make(try await blocking { try manager.nextFirings(id, count: count) }.map(ScheduleTiming.iso))
+            let (times, zone) = try await blocking { (try manager.nextFirings(id, count: count), try manager.schedule(id).timing.displayZone) }
+            return try JSONResponse.make(FiringList(times, timeZone: zone))
         }
         group.delete("schedules/:id") { request, context in
             let id = try context.parameters.require("id")

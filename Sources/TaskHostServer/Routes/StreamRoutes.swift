@@ -68,11 +68,27 @@ extension ControlAPI {
             let prefix = try context.parameters.require("id")
             let query = request.uri.queryParameters
             let after = query.get("after").flatMap { Int64($0) } ?? 0
-            let limit = query.get("limit").flatMap { Int($0) } ?? 1000
+            let tail = try query.get("tail").map { text -> Int in
+                guard let count = Int(text), count > 0 else {
+                    throw APIError(.badRequest, code: "invalid_option", message: "tail must be a positive integer, got '\(text.clippedForMessage)'")
+                }
+                return count
+            }
+            let limit = tail ?? query.get("limit").flatMap { Int($0) } ?? 1000
+            let since = try query.get("since").map { text -> Date in
+                if let seconds = Double(text), seconds.isFinite { return Date(timeIntervalSince1970: seconds) }
+                guard let date = ISO8601DateFormatter().date(from: text) else {
+                    throw APIError(
+                        .badRequest, code: "invalid_option", message: "since '\(text.clippedForMessage)' is not an ISO 8601 time or Unix seconds")
+                }
+                return date
+            }
             let id = try await blocking { try manager.task(prefix).id }
             guard query.get("follow") == "1" || query.get("follow") == "true" else {
-                let lines = try await blocking { try manager.store.logs(id, after: after, limit: limit) }
-                return try JSONResponse.make(lines)
+                let lines = try await blocking { try manager.store.logs(id, after: after, limit: limit, newest: tail != nil, since: since) }
+                // The newest lines have no next page: a follower continues after the last of them.
+                let full = tail == nil && lines.count >= limit
+                return try JSONResponse.make(LogPage(lines: lines, nextCursor: full ? lines.last?.sequence : nil))
             }
             return Response(
                 status: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-cache"],

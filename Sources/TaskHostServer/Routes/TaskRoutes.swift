@@ -8,7 +8,7 @@ extension ControlAPI {
             let asked = try taskFilter(from: request)
             let page = try await blocking {
                 var filter = asked
-                if let schedule = filter.schedule { filter.schedule = try manager.schedule(schedule).id }
+                if let schedule = filter.schedule { filter.schedule = try manager.store.scheduleReference(schedule) }
                 return try manager.store.list(filter)
             }
             return try JSONResponse.make(page)

@@ -23,7 +23,9 @@ struct CommandOutput: Sendable {
         }
     }
 
-    /// The command's exit code (128 + the signal that killed it; 1 if it never ran or was stopped).
+    /// The command's exit code as a shell gives it: its own, 128 + the signal that killed it, 124
+    /// when its timeout ended it (as `timeout(1)`), 127 when the program was not found, 126 when it
+    /// could not be executed; 1 if it never ran, or was stopped and exited on its own.
     func exitCode(of id: String, json: Bool) async throws -> Int32 {
         var task = try await client.call(.GET, "/v1/tasks/\(id)", as: TaskDetail.self).task
         // The log stream may end a moment before the final status is readable.
@@ -32,10 +34,32 @@ struct CommandOutput: Sendable {
             task = try await client.call(.GET, "/v1/tasks/\(id)", as: TaskDetail.self).task
         }
         if json { try printJSON(task) }
-        let ended = task.status == .finished || task.status == .failed || task.status == .stopped
-        if let code = task.exitCode, ended { return Int32(clamping: code) }
-        if let signal = task.signal, ended { return Int32(clamping: 128 + signal) }
-        if !json { printError("taskhost: task \(Formatting.shortID(task.id)) \(task.status.rawValue)\(task.error.map { ": \($0.message)" } ?? "")") }
-        return task.status == .finished ? ExitStatus.ok : ExitStatus.failed
+        let (code, why) = Self.shellExit(task)
+        if let why, !json { printError("taskhost: task \(Formatting.shortID(task.id)) \(why)") }
+        return code
+    }
+
+    /// The exit code for a shell task's final record, and what to say about it when the command
+    /// itself did not set it.
+    static func shellExit(_ task: TaskRecord) -> (code: Int32, why: String?) {
+        if task.status == .failed, task.error?.type == TaskFailure.timeoutType {
+            let limit = task.timeoutSeconds.map { " after \(Formatting.duration($0))" } ?? ""
+            return (ExitStatus.timedOut, "timed out\(limit)")
+        }
+        let ended = task.status == .finished || task.status == .failed
+        if let code = task.exitCode, ended { return (Int32(clamping: code), nil) }
+        if let signal = task.signal, ended || task.status == .stopped {
+            return (Int32(clamping: 128 + signal), task.status == .stopped ? "stopped (\(ProcessExit(exitCode: nil, signal: signal).text))" : nil)
+        }
+        let message = task.error.map { ": \($0.message)" } ?? ""
+        switch task.error?.type {
+        case ShellFailure.commandNotFound? where task.status == .failed: return (ExitStatus.commandNotFound, "failed\(message)")
+        case ShellFailure.cannotExecute? where task.status == .failed: return (ExitStatus.cannotExecute, "failed\(message)")
+        default: break
+        }
+        if task.status == .finished { return (ExitStatus.ok, nil) }
+        var why = task.status.rawValue + message
+        if task.status == .stopped, let code = task.exitCode { why += " (the command exited with \(code))" }
+        return (ExitStatus.failed, why)
     }
 }

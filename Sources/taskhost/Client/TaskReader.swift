@@ -7,7 +7,7 @@ enum TaskReader {
     case offline(TaskStore)
 
     /// The daemon if it answers, else the database read-only (with a note on stderr).
-    static func connect(_ host: HostOptions) async throws -> TaskReader {
+    static func connect(_ host: some HomeSelecting) async throws -> TaskReader {
         let client = host.client()
         do {
             _ = try await client.send(.GET, "/v1/healthz")
@@ -20,7 +20,7 @@ enum TaskReader {
                 printError("note: no host is running; reading \(database) directly (statuses as last recorded)")
                 return .offline(store)
             } catch {
-                throw CLIError.failed(error.description)
+                throw CLIError.core(error)
             }
         }
     }
@@ -42,8 +42,10 @@ enum TaskReader {
             return try await client.call(.GET, "/v1/tasks?" + query.joined(separator: "&"), as: TaskPage.self)
         case .offline(let store):
             var filter = filter
-            if let schedule = filter.schedule { filter.schedule = try store.schedule(schedule).id }
-            return try store.list(filter)
+            do {
+                if let schedule = filter.schedule { filter.schedule = try store.scheduleReference(schedule) }
+                return try store.list(filter)
+            } catch { throw CLIError.core(error) }
         }
     }
 
@@ -55,16 +57,31 @@ enum TaskReader {
             do {
                 let task = try store.record(store.resolveID(id))
                 return TaskDetail(task: task, attempts: try store.attempts(task.id))
-            } catch { throw CLIError.failed(error.description) }
+            } catch { throw CLIError.core(error) }
         }
     }
 
-    func logs(_ id: String, after: Int64, limit: Int) async throws -> [TaskLogEntry] {
+    /// The task's log lines after `after` and at or after `since`: the oldest `limit`, or the newest with `newest`.
+    func logs(_ id: String, after: Int64, limit: Int, newest: Bool = false, since: Date? = nil) async throws -> [TaskLogEntry] {
         switch self {
         case .daemon(let client):
-            return try await client.call(.GET, "/v1/tasks/\(queryValue(id))/logs?after=\(after)&limit=\(limit)", as: [TaskLogEntry].self)
+            var query = "after=\(after)&" + (newest ? "tail=\(limit)" : "limit=\(limit)")
+            if let since { query += "&since=\(since.timeIntervalSince1970)" }
+            return try await client.call(.GET, "/v1/tasks/\(queryValue(id))/logs?\(query)", as: LogPage.self).lines
         case .offline(let store):
-            do { return try store.logs(store.resolveID(id), after: after, limit: limit) } catch { throw CLIError.failed(error.description) }
+            do { return try store.logs(store.resolveID(id), after: after, limit: limit, newest: newest, since: since) } catch {
+                throw CLIError.core(error)
+            }
+        }
+    }
+
+    /// Every schedule (the host's view, or the database's when none runs).
+    func schedules() async throws -> [ScheduleRecord] {
+        switch self {
+        case .daemon(let client):
+            return try await client.call(.GET, "/v1/schedules", as: ScheduleList.self).schedules
+        case .offline(let store):
+            do { return try store.schedules() } catch { throw CLIError.core(error) }
         }
     }
 }

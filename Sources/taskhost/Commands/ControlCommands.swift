@@ -5,7 +5,7 @@ import TaskHost
 
 /// Shared body of pause/resume/stop/restart/rm: acts on each id, reports each, exits 1 if any failed.
 struct TaskActionRunner {
-    let host: HostOptions
+    let host: ClientOptions
     let json: Bool
 
     func run(_ ids: [String], verb: String, method: HTTPMethod = .POST, path: (String) -> String) async throws {
@@ -21,9 +21,13 @@ struct TaskActionRunner {
                     continue
                 }
                 var record = try APICoding.decoder.decode(TaskRecord.self, from: response.body)
-                // A process is paused or signalled at once, not at a checkpoint: report what happened.
-                let waitsForSlot = verb == "resumed" && record.status == .pending
-                if record.isolation == .process, record.stopRequested || record.pauseRequested || waitsForSlot {
+                // A request usually takes effect within milliseconds (a checkpoint, a signal, a free
+                // slot): report the state it led to, not the one it was asked in. A thread that has
+                // not checkpointed for a while is not waited for: it has only the request.
+                let checkpointsOften = record.type == ShellTask.name || record.isolation == .process
+                    || (record.secondsSinceCheckpoint ?? 0) < Self.recentCheckpoint
+                let requested = (record.stopRequested || record.pauseRequested) && checkpointsOften
+                if requested || (record.status == .pending && verb != "paused") {
                     record = try await settled(record, client: client)
                 }
                 records.append(record)
@@ -36,12 +40,15 @@ struct TaskActionRunner {
                 printError("error: \(id): \(error.description)")
             }
         }
-        if json { try printJSON(records) }
+        if json { try printJSON(TaskList(tasks: records)) }
         if failures > 0 { throw ExitCode(ExitStatus.failed) }
     }
 }
 
 extension TaskActionRunner {
+    /// A thread that checkpointed within this many seconds is expected to honour a request within the second.
+    static let recentCheckpoint = 0.25
+
     /// The task once its pending request took effect (or a resumed one runs again), or as it is after a second.
     private func settled(_ record: TaskRecord, client: ControlClient) async throws -> TaskRecord {
         var current = record
@@ -52,7 +59,8 @@ extension TaskActionRunner {
         return current
     }
 
-    /// What happened, truthfully: a running task only has a request until it reaches a checkpoint.
+    /// What happened, truthfully: a running task only has a request until it reaches a checkpoint,
+    /// and a resumed one is pending only while it waits for something (named).
     static func outcomeLine(verb: String, _ record: TaskRecord) -> String {
         let id = Formatting.shortID(record.id)
         let waiting = record.secondsSinceCheckpoint.map { seconds in
@@ -66,7 +74,18 @@ extension TaskActionRunner {
         }
         if record.stopRequested { return "stop requested for \(id): still \(record.status.rawValue); it stops at its next checkpoint\(waiting)" }
         if record.pauseRequested { return "pause requested for \(id): still \(record.status.rawValue); it pauses at its next checkpoint\(waiting)" }
-        let note = record.status == .pending && verb == "resumed" ? " (it continues as soon as a worker slot is free)" : ""
+        var note = ""
+        if record.status == .pending && verb != "paused" {
+            if let runAt = record.runAt, runAt > Date() {
+                note = " (it starts \(Formatting.relative(runAt)))"
+            } else {
+                note = " (\(record.waitingReason ?? "waiting for a free task slot: every slot is taken"))"
+            }
+        }
+        if record.status == .stopped, verb == "stopped" {
+            if let code = record.exitCode { note = " (its command exited with \(code))" }
+            if let signal = record.signal { note = " (its command was \(ProcessExit(exitCode: nil, signal: signal).text))" }
+        }
         return "\(verb) \(id): now \(record.status.rawValue)\(note)"
     }
 }
@@ -79,7 +98,7 @@ struct PauseCommand: AsyncParsableCommand {
     @Argument(help: "Task ids or unique prefixes.") var ids: [String]
     func validate() throws { try TaskIDArgument.validate(ids) }
     @Flag(name: .long, help: "Print JSON.") var json = false
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
     func run() async throws { try await TaskActionRunner(host: host, json: json).run(ids, verb: "paused") { "/v1/tasks/\($0)/pause" } }
 }
 
@@ -91,7 +110,7 @@ struct ResumeCommand: AsyncParsableCommand {
     @Argument(help: "Task ids or unique prefixes.") var ids: [String]
     func validate() throws { try TaskIDArgument.validate(ids) }
     @Flag(name: .long, help: "Print JSON.") var json = false
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
     func run() async throws { try await TaskActionRunner(host: host, json: json).run(ids, verb: "resumed") { "/v1/tasks/\($0)/resume" } }
 }
 
@@ -103,7 +122,7 @@ struct StopCommand: AsyncParsableCommand {
     @Argument(help: "Task ids or unique prefixes.") var ids: [String]
     func validate() throws { try TaskIDArgument.validate(ids) }
     @Flag(name: .long, help: "Print JSON.") var json = false
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
     func run() async throws { try await TaskActionRunner(host: host, json: json).run(ids, verb: "stopped") { "/v1/tasks/\($0)/stop" } }
 }
 
@@ -115,7 +134,7 @@ struct RestartCommand: AsyncParsableCommand {
     @Argument(help: "Task ids or unique prefixes.") var ids: [String]
     func validate() throws { try TaskIDArgument.validate(ids) }
     @Flag(name: .long, help: "Print JSON.") var json = false
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
     func run() async throws { try await TaskActionRunner(host: host, json: json).run(ids, verb: "restarted") { "/v1/tasks/\($0)/restart" } }
 }
 
@@ -126,7 +145,7 @@ struct RemoveCommand: AsyncParsableCommand {
         discussion: "Example:\n  taskhost rm 7f3c 91ab")
     @Argument(help: "Task ids or unique prefixes.") var ids: [String]
     func validate() throws { try TaskIDArgument.validate(ids) }
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
     func run() async throws {
         try await TaskActionRunner(host: host, json: false).run(ids, verb: "deleted", method: .DELETE) { "/v1/tasks/\($0)" }
     }
@@ -140,7 +159,7 @@ struct WaitCommand: AsyncParsableCommand {
     @Argument(help: "A task id or unique prefix.") var id: String
     func validate() throws { try TaskIDArgument.validate([id]) }
     @Flag(name: .long, help: "Print the final task as JSON.") var json = false
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
     func run() async throws {
         let code = try await TaskWaiter(client: host.client(), json: json).wait(for: id)
         if code != ExitStatus.ok { throw ExitCode(code) }
@@ -154,19 +173,19 @@ struct AuditCommand: AsyncParsableCommand {
         discussion: "Example:\n  taskhost audit --limit 20")
     @Option(name: .long, help: "Show the last this many entries.") var limit = 100
     @Flag(name: .long, help: "Print JSON.") var json = false
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
     func run() async throws {
         let client = host.client()
         var entries: [AuditEntry] = []
         var cursor: Int64 = 0
         while true {
-            let page = try await client.call(.GET, "/v1/audit?after=\(cursor)&limit=1000", as: [AuditEntry].self)
-            entries += page
-            guard page.count == 1000, let last = page.last else { break }
-            cursor = last.sequence
+            let page = try await client.call(.GET, "/v1/audit?after=\(cursor)&limit=1000", as: AuditPage.self)
+            entries += page.events
+            guard let next = page.nextCursor else { break }
+            cursor = next
         }
         entries = Array(entries.suffix(max(1, limit)))
-        if json { return try printJSON(entries) }
+        if json { return try printJSON(AuditPage(events: entries, nextCursor: nil)) }
         let rows = entries.map { [TaskText.iso($0.at), $0.action, $0.taskID.map(Formatting.shortID) ?? "-", $0.actor, $0.detail ?? ""] }
         print(Formatting.table(["TIME", "ACTION", "TASK", "ACTOR", "DETAIL"], rows), terminator: "")
     }
@@ -177,13 +196,11 @@ struct PruneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune", abstract: "Delete finished, failed, stopped and interrupted tasks that ended long enough ago.",
         discussion: "Example:\n  taskhost prune --older-than 7d")
-    @Option(name: .long, help: "Age, e.g. 7d, 12h.") var olderThan: String
-    @OptionGroup var host: HostOptions
-    func validate() throws {
-        guard DurationParser.seconds(olderThan) != nil else { throw ValidationError("--older-than '\(olderThan)' is not a duration (try 7d)") }
-    }
+    @Option(name: .long, parsing: .unconditional, help: "Age, e.g. 7d, 12h.") var olderThan: String
+    @OptionGroup var host: ClientOptions
+    func validate() throws { _ = try DurationParser.checked(olderThan, flag: "--older-than", allowZero: true) }
     func run() async throws {
-        let seconds = DurationParser.seconds(olderThan) ?? 0
+        let seconds = try DurationParser.checked(olderThan, flag: "--older-than", allowZero: true)
         let result = try await host.client().call(.POST, "/v1/prune", body: PruneRequest(olderThanSeconds: seconds), as: PruneResult.self)
         print("deleted \(result.deleted) tasks that ended more than \(olderThan) ago")
     }

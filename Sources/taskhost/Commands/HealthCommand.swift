@@ -8,9 +8,10 @@ struct HealthCommand: AsyncParsableCommand {
         commandName: "health",
         abstract: "Say whether the host runs and can write its database; exit 1 when degraded.",
         discussion: """
-            Degraded means the database cannot be written (a full disk, a read-only file system):
-            submits and controls are refused with the reason (HTTP 507) and nothing acknowledged
-            is lost; the host catches up by itself once it can write again.
+            Degraded means the database cannot be written (a full disk, a read-only file
+            system): submits and controls are refused with the reason (HTTP 507) and
+            nothing acknowledged is lost; the host catches up by itself once it can write
+            again.
 
             Examples:
               taskhost health
@@ -20,7 +21,7 @@ struct HealthCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
 
     func run() async throws {
         let response = try await host.client().send(.GET, "/v1/healthz")

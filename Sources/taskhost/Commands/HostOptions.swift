@@ -3,17 +3,13 @@ import Foundation
 import Logging
 import TaskHost
 
-/// Options every command that touches a host's files shares.
-struct HostOptions: ParsableArguments {
-    @Option(name: .long, help: "The host's home directory (default: $TASKHOST_HOME or ./.taskhost).")
-    var home: String?
+/// Where a command finds its host: the home directory (the socket and the database are in it).
+protocol HomeSelecting {
+    /// `--home`, if given.
+    var home: String? { get }
+}
 
-    @Flag(name: .long, help: "Load plugin files even if writable by group/others or owned by another user.")
-    var allowInsecurePlugins = false
-
-    @Flag(name: .long, help: "Log what the host does to standard error.")
-    var verbose = false
-
+extension HomeSelecting {
     /// A client for the host serving this home.
     func client() -> ControlClient {
         let paths = paths(plugins: nil)
@@ -23,6 +19,25 @@ struct HostOptions: ParsableArguments {
 
     /// Paths for a given plugins directory.
     func paths(plugins: String?) -> HostPaths { HostPaths(home: home, plugins: plugins) }
+}
+
+/// The options of a command that talks to a running host (or reads its database): only `--home`.
+struct ClientOptions: ParsableArguments, HomeSelecting {
+    @Option(name: .long, help: "The host's home directory (default: $TASKHOST_HOME or ./.taskhost).")
+    var home: String?
+}
+
+/// The options of a command that loads plugins itself (`serve`, `run`, `plugins check`, `types --plugins`).
+struct HostOptions: ParsableArguments, HomeSelecting {
+    @OptionGroup var client: ClientOptions
+
+    var home: String? { client.home }
+
+    @Flag(name: .long, help: "Load plugin files even if writable by group/others or owned by another user.")
+    var allowInsecurePlugins = false
+
+    @Flag(name: .long, help: "Log what the host does to standard error.")
+    var verbose = false
 
     /// A logger writing to standard error: everything with --verbose, nothing otherwise
     /// (commands print their own results).

@@ -29,19 +29,30 @@ struct ListCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Only tasks started by this schedule (id or prefix).")
     var schedule: String?
 
-    @Option(name: .long, help: "At most this many tasks.")
+    @Option(name: .long, help: "At most this many tasks per page.")
     var limit = 50
 
-    @Flag(name: .long, help: "Print JSON (a page: tasks and nextCursor).")
+    @Option(name: .long, help: "Continue after this cursor (the nextCursor of the previous page).")
+    var cursor: Int64?
+
+    @Flag(name: .long, help: "Every matching task, page after page.")
+    var all = false
+
+    @Flag(name: .long, help: "Print JSON: {\"tasks\": [...], \"nextCursor\": N} (no nextCursor on the last page).")
     var json = false
 
     @Flag(name: .long, help: "Redraw every second until Ctrl-C.")
     var watch = false
 
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
+
+    func validate() throws {
+        guard (1...10_000).contains(limit) else { throw ValidationError("--limit \(limit) must be from 1 to 10000") }
+        if watch && all { throw ValidationError("give --watch or --all, not both") }
+    }
 
     func run() async throws {
-        var filter = TaskFilter(type: type, tags: try KeyValue.parse(tag, what: "--tag"), limit: limit)
+        var filter = TaskFilter(type: type, tags: try KeyValue.parse(tag, what: "--tag"), limit: limit, cursor: cursor)
         filter.schedule = schedule
         for name in status.flatMap({ $0.split(separator: ",") }) {
             guard let value = TaskStatus(rawValue: String(name)) else {
@@ -50,6 +61,7 @@ struct ListCommand: AsyncParsableCommand {
             filter.statuses.append(value)
         }
         let reader = try await TaskReader.connect(host)
+        if all { return try await listAll(reader, filter) }
         repeat {
             let page = try await reader.list(filter)
             if json {
@@ -57,11 +69,25 @@ struct ListCommand: AsyncParsableCommand {
             } else {
                 if watch && isatty(STDOUT_FILENO) == 1 { print("\u{1B}[H\u{1B}[2J", terminator: "") }
                 print(TaskText.list(page.tasks, hostDown: reader.isOffline), terminator: "")
-                if page.nextCursor != nil && !watch { print("(more: --limit \(limit * 2) to see more)") }
+                if let next = page.nextCursor, !watch { print("(more: --cursor \(next) for the next page, --all for every task)") }
             }
             fflush(nil)
             if watch { try await Task.sleep(for: .seconds(1)) }
         } while watch
+    }
+
+    /// Every page, one after the other, printed as one table or one JSON list.
+    private func listAll(_ reader: TaskReader, _ first: TaskFilter) async throws {
+        var filter = first
+        var tasks: [TaskSummary] = []
+        while true {
+            let page = try await reader.list(filter)
+            tasks += page.tasks
+            guard let next = page.nextCursor else { break }
+            filter.cursor = next
+        }
+        if !json { print(TaskText.list(tasks, hostDown: reader.isOffline), terminator: "") }
+        if json { try printJSON(TaskPage(tasks: tasks, nextCursor: nil)) }
     }
 }
 
@@ -78,7 +104,7 @@ struct ShowCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
 
     func validate() throws { try TaskIDArgument.validate([id]) }
 
@@ -88,12 +114,20 @@ struct ShowCommand: AsyncParsableCommand {
     }
 }
 
-/// `taskhost logs ID [--follow]`
+/// `taskhost logs ID [--tail N] [--since D] [--follow]`
 struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs",
         abstract: "Print a task's log (works without a running host; --follow needs one).",
-        discussion: "Examples:\n  taskhost logs 7f3c\n  taskhost logs 7f3c --follow")
+        discussion: """
+            --json prints {"lines": [...]}; with --follow, one JSON object per line as
+            lines come.
+
+            Examples:
+              taskhost logs 7f3c
+              taskhost logs 7f3c -n 20              # the newest 20 lines
+              taskhost logs 7f3c --since 10m -f     # the last ten minutes, then new lines
+            """)
 
     @Argument(help: "A task id or unique prefix.")
     var id: String
@@ -101,48 +135,77 @@ struct LogsCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Keep printing new lines until the task ends.")
     var follow = false
 
-    func validate() throws { try TaskIDArgument.validate([id]) }
+    @Option(name: [.customShort("n"), .long], help: "Only the newest N lines.")
+    var tail: Int?
 
-    @Option(name: .long, help: "At most this many lines (oldest first).")
+    @Option(name: .long, help: "Only lines logged since then: a duration ago (10m, 2h) or a time (ISO 8601).")
+    var since: String?
+
+    @Option(name: .long, help: "At most this many lines, oldest first.")
     var limit = 10_000
 
-    @Flag(name: .long, help: "Print JSON lines.")
+    @Flag(name: .long, help: "Print JSON.")
     var json = false
 
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
+
+    func validate() throws {
+        try TaskIDArgument.validate([id])
+        if let tail, tail < 1 { throw ValidationError("--tail \(tail) must be 1 or more") }
+        guard limit >= 1 else { throw ValidationError("--limit \(limit) must be 1 or more") }
+        if let since { _ = try Self.sinceDate(since) }
+    }
+
+    /// `--since`: a duration before now (10m, 2h) or an ISO 8601 time.
+    static func sinceDate(_ text: String, now: Date = Date()) throws -> Date {
+        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        guard text.contains(where: \.isLetter), let seconds = DurationParser.seconds(text) else {
+            throw ValidationError("--since '\(text.clippedForMessage)' is not a duration (10m, 2h, 1d) or an ISO 8601 time (2026-12-01T09:00:00Z)")
+        }
+        return now.addingTimeInterval(-min(seconds, TimeBounds.maxSeconds))
+    }
 
     func run() async throws {
-        if follow {
-            let client = host.client()
-            let detail = try await client.call(.GET, "/v1/tasks/\(queryValue(id))", as: TaskDetail.self)
-            let buffer = LockedData()
-            let json = json
-            try await client.exchange(.GET, "/v1/tasks/\(detail.task.id)/logs?follow=1", timeout: nil) { chunk in
-                buffer.append(chunk)
-                for line in Self.takeLines(buffer) {
-                    if json {
-                        print(line)
-                    } else if let entry = try? APICoding.decoder.decode(TaskLogEntry.self, from: Data(line.utf8)) {
-                        print(TaskText.logLine(entry))
-                    }
-                    fflush(nil)
-                }
-            }
-            return
+        let sinceDate = try since.map { try Self.sinceDate($0) }
+        let reader = follow ? .daemon(host.client()) : try await TaskReader.connect(host)
+        let taskID = try await reader.detail(id).task.id
+        let newest = tail != nil
+        let entries = try await reader.logs(taskID, after: 0, limit: tail ?? limit, newest: newest, since: sinceDate)
+        if json && !follow {
+            return try printJSON(LogPage(lines: entries, nextCursor: nil))
         }
-        let entries = try await TaskReader.connect(host).logs(id, after: 0, limit: limit)
-        for entry in entries {
-            if json {
-                print(String(decoding: try APICoding.encoder.encode(entry), as: UTF8.self))
-            } else {
-                print(TaskText.logLine(entry))
-            }
+        for entry in entries { try print(line: entry) }
+        guard follow else { return }
+        // Continue after what was printed; with nothing printed, after the newest line so far.
+        var cursor = entries.last?.sequence ?? 0
+        if entries.isEmpty, newest || sinceDate != nil {
+            cursor = try await reader.logs(taskID, after: 0, limit: 1, newest: true).last?.sequence ?? 0
+        }
+        try await followLogs(taskID, after: cursor, client: host.client())
+    }
+
+    private func print(line entry: TaskLogEntry) throws {
+        if json {
+            Swift.print(String(decoding: try APICoding.encoder.encode(entry), as: UTF8.self))
+        } else {
+            Swift.print(TaskText.logLine(entry))
         }
     }
 
-    /// Complete lines taken out of `buffer` (a partial last line stays).
-    private static func takeLines(_ buffer: LockedData) -> [String] {
-        buffer.takeLines()
+    private func followLogs(_ id: String, after cursor: Int64, client: ControlClient) async throws {
+        let buffer = LockedData()
+        let json = json
+        try await client.exchange(.GET, "/v1/tasks/\(id)/logs?follow=1&after=\(cursor)", timeout: nil) { chunk in
+            buffer.append(chunk)
+            for line in buffer.takeLines() {
+                if json {
+                    Swift.print(line)
+                } else if let entry = try? APICoding.decoder.decode(TaskLogEntry.self, from: Data(line.utf8)) {
+                    Swift.print(TaskText.logLine(entry))
+                }
+                fflush(nil)
+            }
+        }
     }
 }
 

@@ -9,7 +9,7 @@ struct PluginsCommand: ParsableCommand {
         abstract: "Show the running host's plugins, rescan them, or check a directory offline.",
         discussion: """
             Examples:
-              taskhost plugins              # loaded and rejected plugins of the running host
+              taskhost plugins              # the host's loaded and rejected plugins
               taskhost plugins rescan       # load new or changed files now
               taskhost plugins check ./build-output
             """,
@@ -25,7 +25,7 @@ struct PluginsShowCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
 
     func run() async throws {
         let report = try await host.client().call(.GET, "/v1/plugins", as: PluginScanReport.self)
@@ -40,7 +40,7 @@ struct PluginsRescanCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
 
     func run() async throws {
         let report = try await host.client().call(.POST, "/v1/plugins/rescan", as: PluginScanReport.self)
@@ -55,7 +55,8 @@ struct PluginsCheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Scan a plugins directory as the host would and print each file's outcome.",
         discussion: """
-            Exits 0 when every *.so file loads, 1 when any is rejected (the reason is printed).
+            Exits 0 when every *.so file loads, 1 when any is rejected (the reason is
+            printed).
 
             Examples:
               taskhost plugins check

@@ -11,8 +11,9 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run one task in the foreground without a host (Ctrl-C stops it cleanly).",
         discussion: """
-            Loads the plugins, runs the task with a progress bar, prints its result and exits with
-            0 if it finished, 1 otherwise. Nothing is kept: the task lives in a temporary database.
+            Loads the plugins, runs the task with a progress bar, prints its result and
+            exits with 0 if it finished, 1 otherwise. Nothing is kept: the task lives in a
+            temporary database.
 
             Examples:
               taskhost run hash-tree -p path=/usr/share/doc

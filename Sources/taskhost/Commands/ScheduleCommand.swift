@@ -8,12 +8,14 @@ struct ScheduleCommand: AsyncParsableCommand {
         commandName: "schedule",
         abstract: "Start tasks on a schedule: cron expressions (with time zones) or fixed intervals.",
         discussion: """
-            A firing and the task it starts are written in one transaction: a firing never runs twice,
-            and one missed while the host was down is caught up by --catch-up (latest by default).
+            A firing and the task it starts are written in one transaction: a firing never
+            runs twice, and one missed while the host was down is caught up by --catch-up
+            (latest by default).
 
             Examples:
-              taskhost schedule add hash-tree --cron '30 2 * * *' --tz Europe/Berlin -p path=/srv
-              taskhost schedule add shell --every 10m -- rsync -a ~/notes/ /mnt/backup/notes/
+              taskhost schedule add hash-tree --cron '30 2 * * *' --tz Europe/Berlin \\
+                -p path=/srv
+              taskhost schedule add shell --every 10m -- rsync -a ~/notes/ /mnt/notes/
               taskhost schedule preview --cron '0 9 * * MON-FRI' --tz America/New_York -n 5
               taskhost schedule list
               taskhost list --schedule 3fa9
@@ -52,12 +54,16 @@ struct ScheduleAddCommand: AsyncParsableCommand {
         commandName: "add",
         abstract: "Add a schedule; its parameters are checked now, not at the first firing.",
         discussion: """
-            For the shell type, the command goes after -- (run in this directory unless --cwd).
+            For the shell type, the command goes after -- and takes the options `exec`
+            does: it runs in this directory unless --cwd, with your umask unless --umask.
 
             Examples:
               taskhost schedule add sleep --every 1m -p seconds=5 --name heartbeat
-              taskhost schedule add hash-tree --cron '0 3 * * *' --tz Europe/Berlin -p path=/srv --catch-up skip
-              taskhost schedule add shell --cron '*/15 * * * *' --overlap queue -- ./sync.sh
+              taskhost schedule add hash-tree --cron '0 3 * * *' --tz Europe/Berlin \\
+                -p path=/srv --catch-up skip
+              taskhost schedule add shell --cron '*/15 * * * *' --overlap queue -- ./a.sh
+              taskhost schedule add shell --every 1h --env MODE=prod --grace 30s \\
+                --umask 0027 -- ./backup.sh
             """
     )
 
@@ -81,13 +87,13 @@ struct ScheduleAddCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A firing while the previous task has not ended: skip (default), queue (run it after) or allow.")
     var overlap: String?
 
-    @Option(name: .long, help: "Higher runs first (default 0).")
+    @Option(name: .long, help: "Higher runs first.")
     var priority = 0
 
     @Option(name: .long, help: "Retries after a failed run (default: the type's).")
     var retries: Int?
 
-    @Option(name: .long, help: "Fail a run that takes longer than this (10m).")
+    @Option(name: .long, parsing: .unconditional, help: "Fail a run that takes longer than this (30s, 10m, 2h; a unit is required).")
     var timeout: String?
 
     @Option(name: .long, help: "A tag, key=value (repeatable).")
@@ -96,13 +102,12 @@ struct ScheduleAddCommand: AsyncParsableCommand {
     @Option(name: .long, help: "thread or process (plugin types).")
     var isolation: String?
 
-    @Option(name: .long, help: "Shell: working directory (default: this one).")
-    var cwd: String?
+    @OptionGroup(title: "Shell Options (the shell type only)") var shell: ShellOptions
 
     @Flag(name: .long, help: "Print the schedule as JSON.")
     var json = false
 
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
 
     @Argument(parsing: .postTerminator, help: "Shell: -- then the command and its arguments.")
     var command: [String] = []
@@ -115,22 +120,21 @@ struct ScheduleAddCommand: AsyncParsableCommand {
             guard let value = TaskIsolation(rawValue: isolation) else { throw CLIError.usage("--isolation '\(isolation.clippedForMessage)' must be thread or process") }
             options.isolation = value
         }
-        var parameters = try KeyValue.parse(p, what: "-p").mapValues { ParameterValue.string($0) }
-        if !command.isEmpty || type == ShellTask.name {
-            guard type == ShellTask.name else { throw CLIError.usage("a command after -- is for the shell type only") }
-            if !command.isEmpty {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.withoutEscapingSlashes]
-                parameters["argv"] = .string(String(decoding: try encoder.encode(command), as: UTF8.self))
-            }
-            let here = FileManager.default.currentDirectoryPath
-            parameters["cwd"] = .string(cwd.map { $0.hasPrefix("/") ? $0 : URL(fileURLWithPath: here).appendingPathComponent($0).standardized.path } ?? here)
+        let client = host.client()
+        var parameters = try await CallerContext.resolvingPaths(
+            try KeyValue.parse(p, what: "-p").mapValues { ParameterValue.string($0) }, type: type, client: client)
+        if type == ShellTask.name {
+            parameters = try shell.parameters(command: command.isEmpty ? nil : command, adding: parameters)
+        } else if !command.isEmpty {
+            throw CLIError.usage("a command after -- is for the shell type only")
+        } else if !shell.isEmpty {
+            throw CLIError.usage("--cwd, --env, --inherit-env, --progress-pattern, --grace and --umask are for the shell type only")
         }
         let request = ScheduleRequest(
             type: type, parameters: parameters, options: options, name: name, cron: timing.cron, timeZone: timing.tz,
             everySeconds: try timing.everySeconds(), catchUp: try catchUp.map { try Self.policy($0, flag: "--catch-up") },
             maxCatchUp: maxCatchUp, overlap: try overlap.map { try Self.policy($0, flag: "--overlap") })
-        let schedule = try await host.client().call(.POST, "/v1/schedules", body: request, as: ScheduleRecord.self)
+        let schedule = try await client.call(.POST, "/v1/schedules", body: request, as: ScheduleRecord.self)
         if json { try printJSON(schedule) } else { print(schedule.id) }
     }
 
@@ -144,16 +148,17 @@ struct ScheduleAddCommand: AsyncParsableCommand {
 
 /// `taskhost schedule list`
 struct ScheduleListCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List schedules with their next firing.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List schedules with their next firing (works without a running host: reads the database).")
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
 
     func run() async throws {
-        let schedules = try await host.client().call(.GET, "/v1/schedules", as: [ScheduleRecord].self)
-        if json { try printJSON(schedules) } else { print(ScheduleText.list(schedules), terminator: "") }
+        let schedules = try await TaskReader.connect(host).schedules()
+        if json { try printJSON(ScheduleList(schedules: schedules)) } else { print(ScheduleText.list(schedules), terminator: "") }
     }
 }
 
@@ -167,7 +172,7 @@ struct ScheduleShowCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
 
     func run() async throws {
         let schedule = try await host.client().call(.GET, "/v1/schedules/\(queryValue(id))", as: ScheduleRecord.self)
@@ -177,7 +182,7 @@ struct ScheduleShowCommand: AsyncParsableCommand {
 
 /// `taskhost schedule pause|resume|rm ID...`: the shared body.
 struct ScheduleChange {
-    let host: HostOptions
+    let host: ClientOptions
     let json: Bool
 
     func run(_ ids: [String], verb: String, method: HTTPMethodName, path: (String) -> String) async throws {
@@ -203,7 +208,7 @@ struct ScheduleChange {
                 printError("error: \(id): \(error.description)")
             }
         }
-        if json { try printJSON(records) }
+        if json { try printJSON(ScheduleList(schedules: records)) }
         if failures > 0 { throw ExitCode(ExitStatus.failed) }
     }
 
@@ -215,7 +220,7 @@ struct SchedulePauseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "pause", abstract: "Stop schedules from firing (their tasks are not touched).")
     @Argument(help: "Schedule ids or unique prefixes.") var ids: [String]
     @Flag(name: .long, help: "Print JSON.") var json = false
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
 
     func run() async throws {
         try await ScheduleChange(host: host, json: json).run(ids, verb: "paused", method: .post) { "/v1/schedules/\($0)/pause" }
@@ -228,7 +233,7 @@ struct ScheduleResumeCommand: AsyncParsableCommand {
         commandName: "resume", abstract: "Let paused schedules fire again, from their next firing (the paused time is not caught up).")
     @Argument(help: "Schedule ids or unique prefixes.") var ids: [String]
     @Flag(name: .long, help: "Print JSON.") var json = false
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
 
     func run() async throws {
         try await ScheduleChange(host: host, json: json).run(ids, verb: "resumed", method: .post) { "/v1/schedules/\($0)/resume" }
@@ -240,7 +245,7 @@ struct ScheduleRemoveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove schedules (the tasks they started stay).")
     @Argument(help: "Schedule ids or unique prefixes.") var ids: [String]
     @Flag(name: .long, help: "Print JSON.") var json = false
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
 
     func run() async throws {
         try await ScheduleChange(host: host, json: json).run(ids, verb: "removed", method: .delete) { "/v1/schedules/\($0)" }
@@ -249,27 +254,33 @@ struct ScheduleRemoveCommand: AsyncParsableCommand {
 
 /// `taskhost schedule next ID [-n N]`
 struct ScheduleNextCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "next", abstract: "Print a schedule's next firings (UTC).")
+    static let configuration = CommandConfiguration(
+        commandName: "next", abstract: "Print a schedule's next firings: UTC, and the local time in its zone.")
     @Argument(help: "A schedule id or unique prefix.") var id: String
-    @Option(name: .short, help: "How many (default 5).") var n = 5
-    @Flag(name: .long, help: "Print a JSON array of UTC ISO 8601 times.") var json = false
-    @OptionGroup var host: HostOptions
+    @Option(name: .short, help: "How many.") var n = 5
+    @Flag(name: .long, help: "Print JSON: {\"timeZone\": Z, \"firings\": [{\"at\": UTC, \"local\": time in Z}]}.") var json = false
+    @OptionGroup var host: ClientOptions
 
     func run() async throws {
-        let times = try await host.client().call(.GET, "/v1/schedules/\(queryValue(id))/next?n=\(n)", as: [String].self)
-        if json { try printJSON(times) } else { for time in times { print(time) } }
+        guard (1...10_000).contains(n) else { throw CLIError.usage("-n \(n) is out of range 1-10000") }
+        let times = try await host.client().call(.GET, "/v1/schedules/\(queryValue(id))/next?n=\(n)", as: FiringList.self)
+        if json { try printJSON(times) } else { print(ScheduleText.firings(times), terminator: "") }
     }
 }
 
 /// `taskhost schedule preview (--cron EXPR [--tz ZONE] | --every D) [--from ISO] [-n N] [--json]`: no host needed.
 struct SchedulePreviewCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "preview", abstract: "Print when an expression would fire (no host needed).",
-        discussion: "Example:\n  taskhost schedule preview --cron '30 2 * * *' --tz Europe/Berlin --from 2026-03-28T00:00:00Z -n 3")
+        commandName: "preview", abstract: "Print when an expression would fire, in UTC and in its zone (no host needed).",
+        discussion: """
+            Example:
+              taskhost schedule preview --cron '30 2 * * *' --tz Europe/Berlin \\
+                --from 2026-03-28T00:00:00Z -n 3
+            """)
     @OptionGroup var timing: TimingOptions
-    @Option(name: .long, help: "Start after this time (ISO 8601; default now).") var from: String?
-    @Option(name: .short, help: "How many (default 10).") var n = 10
-    @Flag(name: .long, help: "Print a JSON array of UTC ISO 8601 times.") var json = false
+    @Option(name: .long, help: "List firings strictly after this time (exclusive; ISO 8601; default now).") var from: String?
+    @Option(name: .short, help: "How many.") var n = 10
+    @Flag(name: .long, help: "Print JSON: {\"timeZone\": Z, \"firings\": [{\"at\": UTC, \"local\": time in Z}]}.") var json = false
 
     func run() async throws {
         var start = Date()
@@ -280,8 +291,8 @@ struct SchedulePreviewCommand: AsyncParsableCommand {
         guard (1...10_000).contains(n) else { throw CLIError.usage("-n \(n) is out of range 1-10000") }
         let request = ScheduleRequest(type: "", cron: timing.cron, timeZone: timing.tz, everySeconds: try timing.everySeconds())
         let schedule: ScheduleTiming
-        do { schedule = try request.timing(now: start) } catch { throw CLIError.usage(error.description) }
-        let times = schedule.firings(after: start, count: n).map(ScheduleTiming.iso)
-        if json { try printJSON(times) } else { for time in times { print(time) } }
+        do { schedule = try request.timing(now: start) } catch { throw CLIError.api(status: 0, code: error.code, message: error.description) }
+        let times = FiringList(schedule.firings(after: start, count: n), timeZone: schedule.displayZone)
+        if json { try printJSON(times) } else { print(ScheduleText.firings(times), terminator: "") }
     }
 }

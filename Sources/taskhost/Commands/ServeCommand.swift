@@ -10,12 +10,13 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Run the host: load plugins, restore tasks, run them, serve the control API.",
         discussion: """
-            The control API listens on <home>/taskhost.sock (mode 0600: only you can control the host).
-            --http adds a loopback TCP listener that requires the bearer token in <home>/token.
-            --durability: every acknowledged change survives a crash or kill of the host ('process',
-            the default); 'power' also survives an OS crash or power cut, at one fsync per commit.
-            SIGTERM or Ctrl-C: stop accepting requests, ask running tasks to stop at their next
-            checkpoint (they continue from their saved state on the next start), and exit.
+            The control API listens on <home>/taskhost.sock (mode 0600: only you can
+            control the host). --http adds a loopback TCP listener that requires the
+            bearer token in <home>/token. --durability: every acknowledged change survives
+            a crash or kill of the host ('process', the default); 'power' also survives an
+            OS crash or power cut, at one fsync per commit. SIGTERM or Ctrl-C: stop
+            accepting requests, ask running tasks to stop at their next checkpoint (they
+            continue from their saved state on the next start), and exit.
 
             Examples:
               taskhost serve
@@ -45,7 +46,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "What an acknowledged change survives: process (a host crash) or power (also a power cut).")
     var durability = StoreDurability.process.rawValue
 
-    @Option(name: .long, help: "Where tasks run unless they ask: thread (default) or process (a supervised worker each).")
+    @Option(name: .long, help: "Where tasks run unless they ask: thread or process (a supervised worker each).")
     var isolation = TaskIsolation.thread.rawValue
 
     @Flag(name: .long, help: "Turn off the built-in shell type (commands run with the host user's rights for whoever holds the socket or token).")
@@ -61,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
             _ = try DurationParser.checked(grace, flag: "--grace", allowZero: true)
             if let retention { _ = try DurationParser.checked(retention, flag: "--retention", allowZero: true) }
         } catch let error as CLIError {
-            throw ValidationError(error.description)
+            throw ValidationError(error.message)
         }
         _ = try limits.taskLimits()
         guard TaskIsolation(rawValue: isolation) != nil else { throw ValidationError("--isolation '\(isolation)' must be thread or process") }
@@ -73,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         var logger = Logger(label: "taskhost") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = host.verbose ? .debug : .notice
+        logger.logLevel = host.verbose ? .debug : .warning
         var configuration = DaemonConfiguration(
             paths: host.paths(plugins: plugins), workers: workers, http: http.flatMap(Self.parseAddress),
             allowNonLoopback: allowRemote, shutdownGrace: .milliseconds(Int64((DurationParser.seconds(grace) ?? 10) * 1000)),
@@ -107,19 +108,39 @@ struct ServeCommand: AsyncParsableCommand {
         out += "  database  \(paths.database.path) (durability: \(startup.configuration.durability.rawValue))\n"
         out += "  socket    \(paths.controlSocket.path)\n"
         out += "  plugins   \(plugins.directory): \(plugins.loaded.count) loaded, \(plugins.rejected.count) rejected\n"
-        if let problem = plugins.directoryProblem { out += "            error: \(problem)\n" }
+        if let problem = plugins.directoryProblem {
+            out += "            error: \(problem)\n"
+            if !FileManager.default.fileExists(atPath: plugins.directory) {
+                out += "            watched: plugins put there once it is created load within a second\n"
+            }
+        }
         for plugin in plugins.loaded {
             out += "            ok        \(plugin.name) \(plugin.version): \(plugin.types.map(\.name).joined(separator: ", "))\n"
         }
         for rejected in plugins.rejected {
             out += "            rejected  \(URL(fileURLWithPath: rejected.file).lastPathComponent): \(rejected.message)\n"
         }
+        for warning in plugins.warnings { out += "            warning   \(warning)\n" }
         if let url = startup.httpURL, startup.token != nil {
             // The token itself is not printed: standard output often ends up in logs.
             out += "  http      \(url) (Authorization: Bearer <the token in \(startup.configuration.tokenFile.path)>)\n"
         }
         let recovery = startup.recovery
         out += "  restored  \(recovery.interrupted) interrupted, \(recovery.requeued) requeued, \(recovery.paused) paused, \(recovery.pending) pending\n"
+        for catchUp in recovery.catchUps {
+            let name = Formatting.shortID(catchUp.scheduleID) + (catchUp.name.map { " (\($0))" } ?? "")
+            let missed = catchUp.running.count + catchUp.skipped
+            var line = "  schedule  \(name): \(missed) firing\(missed == 1 ? "" : "s") missed while down (catch-up \(catchUp.policy.rawValue)): "
+            if let first = catchUp.running.first, let last = catchUp.running.last {
+                line += catchUp.running.count == 1
+                    ? "runs 1 task for \(ScheduleTiming.iso(first))"
+                    : "runs \(catchUp.running.count) tasks for \(ScheduleTiming.iso(first)) … \(ScheduleTiming.iso(last))"
+                if catchUp.skipped > 0 { line += ", skips \(catchUp.skipped)" }
+            } else {
+                line += "skips \(catchUp.skipped)"
+            }
+            out += line + "\n"
+        }
         for suspect in recovery.suspects {
             out += "  failed    \(suspect): suspected of crashing the host (\(hostDeathsBeforeSuspect) host deaths while it ran); not run again\n"
         }

@@ -12,9 +12,11 @@ struct StartCommand: AsyncParsableCommand {
               taskhost start hash-tree -p path=/usr/share/doc
               taskhost start sleep -p seconds=60 --name nap --priority 5 --tag project=demo
               taskhost start flaky -p failures=2 --retries 3 --wait
-              taskhost start sleep --delay 10m --key nightly-nap     # a second submit with the same key returns the first id
+              taskhost start sleep --delay 10m --key nightly-nap
+                                    # a second submit with that key returns the first id
               taskhost start chaos -p mode=leak --isolation process --memory-limit 200M
-              taskhost start --from-file tasks.jsonl     # one {"type":…,"parameters":…,"options":…} per line; - for stdin
+              taskhost start --from-file tasks.jsonl
+                                    # a task a line: {"type":…,"parameters":…,"options":…}
             """
     )
 
@@ -44,7 +46,7 @@ struct StartCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print the task as JSON.")
     var json = false
 
-    @OptionGroup var host: HostOptions
+    @OptionGroup var host: ClientOptions
 
     func validate() throws {
         switch (type, fromFile) {
@@ -59,8 +61,10 @@ struct StartCommand: AsyncParsableCommand {
             try await BatchFile(path: fromFile, client: host.client(), json: json).submit()
             return
         }
-        let request = try submitRequest()
         let client = host.client()
+        var request = try submitRequest()
+        request.parameters = try await CallerContext.resolvingPaths(request.parameters, type: request.type, client: client)
+        if request.type == ShellTask.name { try CallerContext.shellDefaults(&request.parameters, umask: nil) }
         let task = try await client.call(.POST, "/v1/tasks", body: request, as: TaskRecord.self)
         if json && !wait {
             try printJSON(task)

@@ -7,10 +7,10 @@ struct TaskOptions: ParsableArguments {
     @Option(name: .long, help: "A display name.")
     var name: String?
 
-    @Option(name: .long, help: "Higher runs first (default 0).")
+    @Option(name: .long, help: "Higher runs first.")
     var priority = 0
 
-    @Option(name: .long, help: "Start no earlier than this from now (30s, 10m, 2h).")
+    @Option(name: .long, parsing: .unconditional, help: "Start no earlier than this from now (30s, 10m, 2h).")
     var delay: String?
 
     @Option(name: .long, help: "Start no earlier than this time (ISO 8601, or HH:MM today).")
@@ -19,7 +19,7 @@ struct TaskOptions: ParsableArguments {
     @Option(name: .long, help: "Retries after a failed run (default: the type's).")
     var retries: Int?
 
-    @Option(name: .long, help: "Fail a run that takes longer than this (10m).")
+    @Option(name: .long, parsing: .unconditional, help: "Fail a run that takes longer than this (30s, 10m, 2h; a unit is required).")
     var timeout: String?
 
     @Option(name: .long, help: "Idempotency key.")

@@ -27,7 +27,7 @@ struct TypesCommand: AsyncParsableCommand {
         do {
             // The running host's view, unless a directory was named or no host runs.
             guard plugins == nil else { throw CLIError.hostNotRunning(home: "", detail: "") }
-            types = try await host.client().call(.GET, "/v1/types", as: [TaskTypeInfo].self)
+            types = try await host.client().call(.GET, "/v1/types", as: TypeList.self).types
             directory = "the running host's plugins directory"
         } catch CLIError.hostNotRunning {
             let (loader, report) = try host.scanPlugins(plugins)
@@ -35,7 +35,7 @@ struct TypesCommand: AsyncParsableCommand {
             directory = report.directory
         }
         if json {
-            try printJSON(types)
+            try printJSON(TypeList(types: types))
             return
         }
         if !types.isEmpty { print(TypeListText(types).render(), terminator: "") }

@@ -60,8 +60,19 @@ enum Formatting {
 /// Parses "30s", "10m", "2h", "7d", "1h30m", "250ms" or plain seconds.
 enum DurationParser {
     /// The seconds `text` stands for, or a usage error naming `flag`, the value and the allowed range.
+    /// A bare number other than 0 is refused: `--timeout 5` could mean seconds or minutes.
     static func checked(_ text: String, flag: String, allowZero: Bool) throws -> Double {
-        guard let seconds = seconds(text) else {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("-"), let magnitude = seconds(String(trimmed.dropFirst())),
+            let problem = TimeBounds.durationProblem(-magnitude, field: flag, allowZero: allowZero)
+        {
+            throw CLIError.usage(problem)
+        }
+        if let number = Double(trimmed), number != 0 {
+            if let problem = TimeBounds.durationProblem(number, field: flag, allowZero: allowZero) { throw CLIError.usage(problem) }
+            throw CLIError.usage("\(flag) '\(text.clippedForMessage)' needs a unit: \(trimmed)s, \(trimmed)m or \(trimmed)h (a bare number is ambiguous)")
+        }
+        guard let seconds = seconds(trimmed) else {
             throw CLIError.usage("\(flag) '\(text.clippedForMessage)' is not a duration (try 30s, 10m, 2h, 7d)")
         }
         if let problem = TimeBounds.durationProblem(seconds, field: flag, allowZero: allowZero) { throw CLIError.usage(problem) }

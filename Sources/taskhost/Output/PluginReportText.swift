@@ -28,6 +28,7 @@ struct PluginReportText {
             }
         }
         for file in report.removed { out += "  removed   \(file)\n" }
+        for warning in report.warnings { out += "  warning   \(warning)\n" }
         out += "\(report.loaded.count) loaded, \(report.rejected.count) rejected\n"
         return out
     }
@@ -68,6 +69,9 @@ struct TypeListText {
             for parameter in type.parameters {
                 out += String(repeating: " ", count: width + 4) + ParameterLine(parameter).render() + "\n"
             }
+        }
+        if types.contains(where: { $0.parameters.contains { $0.kind == "path" } }) {
+            out += "\nA relative path (-p path=notes/a.txt, -p cwd=site) means one in the directory you run taskhost in.\n"
         }
         return out
     }

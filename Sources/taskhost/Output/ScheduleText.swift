@@ -3,6 +3,12 @@ import TaskHost
 
 /// Tables and detail views of schedules.
 enum ScheduleText {
+    /// One firing a line: UTC, then (for a zone other than UTC) the wall-clock time there.
+    static func firings(_ list: FiringList) -> String {
+        let utc = ["UTC", "Etc/UTC", "GMT", "Z"].contains(list.timeZone)
+        return list.firings.map { utc ? "\($0.at)\n" : "\($0.at)  \($0.local) \(list.timeZone)\n" }.joined()
+    }
+
     static func list(_ schedules: [ScheduleRecord], now: Date = Date()) -> String {
         guard !schedules.isEmpty else { return "No schedules. Add one with `taskhost schedule add TYPE --every 10m`.\n" }
         let rows = schedules.map { schedule -> [String] in

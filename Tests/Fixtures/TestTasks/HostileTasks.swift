@@ -55,3 +55,25 @@ struct StateShiftTask: BaseTask {
         return Output(startedFresh: context.savedState(as: NewState.self) == nil)
     }
 }
+
+/// Catches the stop its checkpoint throws and returns normally (or throws its own error with
+/// `fail=true`): a task the user stopped must still end stopped.
+struct StopSwallowerTask: BaseTask {
+    static let name = "stop-swallower"
+    static let parameters = [ParameterSpec("fail", .bool, default: .bool(false))]
+    struct Output: Encodable, Sendable { let swallowed: Bool }
+    let fails: Bool
+    init(parameters: TaskParameters) throws { fails = try parameters.bool("fail") }
+    func run(context: TaskContext) throws -> Output {
+        for _ in 0..<6000 {
+            do {
+                try context.checkpoint()
+            } catch is TaskStopped {
+                if fails { throw TaskError("cleanup after the stop went wrong") }
+                return Output(swallowed: true)
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return Output(swallowed: false)
+    }
+}

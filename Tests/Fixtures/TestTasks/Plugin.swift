@@ -7,6 +7,6 @@ public func taskhostPlugin() -> UnsafeRawPointer {
         name: "test-tasks", version: "1.0.0",
         types: [
             ProbeTask.self, LimitedProbeTask.self, NoCheckpointTask.self, HooksTask.self, ChattyTask.self, BigResultTask.self,
-            LongLineTask.self, HostCrasherTask.self, StateShiftTask.self,
+            LongLineTask.self, HostCrasherTask.self, StateShiftTask.self, StopSwallowerTask.self,
         ])
 }

@@ -45,7 +45,7 @@ struct PluginsCLITests {
         #expect(text.status == 0)
         #expect(text.stdout.contains("hash-tree  SHA-256 every file"))
         let json = try taskhost(["types", "--plugins", fixture.plugins.path, "--home", fixture.home.path, "--json"])
-        let types = try JSONDecoder().decode([TaskTypeInfo].self, from: Data(json.stdout.utf8))
+        let types = try JSONDecoder().decode(TypeList.self, from: Data(json.stdout.utf8)).types
         #expect(types.map(\.name) == ["flaky", "hash-tree", "shell", "sleep"], "the built-in shell type is listed too")
         #expect(types.first { $0.name == "sleep" }?.parameters.map(\.name) == ["seconds", "steps-per-second"])
     }

@@ -15,7 +15,7 @@ extension DaemonFixture {
     func logEntries(_ id: String) throws -> [TaskLogEntry] {
         let logs = try cli("logs", id, "--json", "--limit", "100000")
         try #require(logs.status == 0, "\(logs.stderr)")
-        return try logs.stdout.split(separator: "\n").map { try APICoding.decoder.decode(TaskLogEntry.self, from: Data($0.utf8)) }
+        return try APICoding.decoder.decode(LogPage.self, from: Data(logs.stdout.utf8)).lines
     }
 
     /// Submits `exec` with `arguments` and returns the new task's id.
