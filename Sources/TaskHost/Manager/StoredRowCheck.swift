@@ -42,7 +42,7 @@ extension TaskManager {
         }
         // The last first: waiting on it commits every write queued before it in one round.
         for ticket in tickets.reversed() {
-            do { try ticket.wait() } catch let error as TaskHostError { throw error } catch { throw .storage(SQLiteError(code: 1, message: "\(error)", context: "failing invalid rows")) }
+            try wait(ticket)
         }
         return valid
     }

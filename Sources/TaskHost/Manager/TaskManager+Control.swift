@@ -93,10 +93,7 @@ extension TaskManager {
         let id = try store.resolveID(idOrPrefix)
         let record = try store.record(id)
         try TaskLifecycle.check(.delete, taskID: id, status: record.status)
-        let deleted = try store.deleteTasks(
-            where: "id = ? AND status IN ('finished', 'failed', 'stopped', 'interrupted')", [.text(id)],
-            audit: ("delete", actor, id))
-        guard !deleted.isEmpty else {
+        guard try store.deleteTerminalTask(id, actor: actor) else {
             // It was restarted in between.
             let now = try store.record(id)
             throw .illegalTransition(taskID: id, status: now.status, action: .delete, allowed: TaskLifecycle.allowedStatuses(for: .delete))

@@ -98,18 +98,18 @@ extension TaskManager {
             try commit(plans)
         } catch {
             // One bad firing must not hold back the others: each alone, and what still fails waits.
-            guard plans.count > 1 || "\(error)".contains("tasks.schedule_id") else {
+            guard plans.count > 1 || error.isScheduleFiringConflict else {
                 if case .scheduleNotFound = error { return [] }
                 logger.error("a schedule's firing could not be written; retrying", metadata: ["schedule": "\(due[0].id)", "error": "\(error)"])
                 return []
             }
-            plans = plans.compactMap { plan in
+            plans = plans.compactMap { plan -> Firing? in
                 do {
                     try commit([plan])
                     return plan
                 } catch TaskHostError.scheduleNotFound {
                     return nil  // removed or paused meanwhile: nothing to fire, nothing to retry
-                } catch let error where "\(error)".contains("tasks.schedule_id") {
+                } catch let error as TaskHostError where error.isScheduleFiringConflict {
                     // This time already has its task (the unique index says so): it fired; go past it.
                     var advanced = plan
                     advanced.tasks = []
@@ -248,5 +248,12 @@ extension TaskManager {
         lock.lock()
         defer { lock.unlock() }
         return state.live[taskID].map { !$0.status.isTerminal } ?? false
+    }
+}
+
+extension TaskHostError {
+    /// The write was refused because a schedule's firing time already has its task.
+    var isScheduleFiringConflict: Bool {
+        if case .storage(let error) = self, error.kind == .conflict(.scheduleFiring) { true } else { false }
     }
 }

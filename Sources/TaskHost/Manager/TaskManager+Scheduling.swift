@@ -266,12 +266,8 @@ extension TaskManager {
 
     /// Waits for a write's commit, mapping its error.
     func wait(_ ticket: StoreWriter.Ticket?) throws(TaskHostError) {
-        do { try ticket?.wait() } catch let error as TaskHostError {
-            throw error
-        } catch let error as SQLiteError {
-            throw .storage(error)
-        } catch {
-            throw .storage(SQLiteError(code: 1, message: "\(error)", context: "writing"))
+        do { try ticket?.wait() } catch {
+            throw error as? TaskHostError ?? .storage(StorageError(.other, message: "\(error)", context: "writing"))
         }
     }
 }

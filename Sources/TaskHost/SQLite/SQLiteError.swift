@@ -40,4 +40,31 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
 
     /// For people.
     public var description: String { "\(context): \(message) (SQLite code \(code))" }
+
+    /// The failure in the words every backend shares.
+    var storageError: StorageError {
+        let kind: StorageError.Kind =
+            switch primaryCode {
+            case SQLITE_BUSY, SQLITE_LOCKED: .busy
+            case SQLITE_FULL: .full
+            case SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN: .notWritable
+            case SQLITE_CORRUPT, SQLITE_NOTADB: .corrupt
+            case SQLITE_CONSTRAINT where message.contains("tasks.schedule_id"): .conflict(.scheduleFiring)
+            case SQLITE_CONSTRAINT where message.hasPrefix("UNIQUE") || message.hasPrefix("PRIMARY KEY"): .conflict(.other)
+            default: .other
+            }
+        return StorageError(kind, message: "\(message) (SQLite code \(code))", context: context)
+    }
+}
+
+extension TaskHostError {
+    /// A SQLite failure as the core reports it.
+    static func sqlite(_ error: SQLiteError) -> TaskHostError { .storage(error.storageError) }
+
+    /// A failure met while using SQLite that SQLite itself did not report.
+    static func sqlite(_ error: any Error, context: String) -> TaskHostError {
+        if let error = error as? TaskHostError { return error }
+        if let error = error as? SQLiteError { return .sqlite(error) }
+        return .storage(StorageError(.other, message: "\(error)", context: context))
+    }
 }

@@ -25,7 +25,7 @@ enum StoreOpener {
         } catch let error as SQLiteError {
             throw classify(error, path: path)
         } catch {
-            throw .storage(SQLiteError(code: SQLITE_ERROR, message: "\(error)", context: "opening \(path)"))
+            throw .sqlite(error, context: "opening \(path)")
         }
     }
 
@@ -50,7 +50,7 @@ enum StoreOpener {
         } catch let error as SQLiteError {
             throw classify(error, path: path)
         } catch {
-            throw .storage(SQLiteError(code: SQLITE_ERROR, message: "\(error)", context: "opening \(path)"))
+            throw .sqlite(error, context: "opening \(path)")
         }
     }
 
@@ -86,6 +86,6 @@ enum StoreOpener {
     }
 
     private static func classify(_ error: SQLiteError, path: String) -> TaskHostError {
-        error.isCorruption ? .databaseCorrupt(path: path, detail: error.message) : .storage(error)
+        error.isCorruption ? .databaseCorrupt(path: path, detail: error.message) : .sqlite(error)
     }
 }

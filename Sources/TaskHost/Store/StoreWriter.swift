@@ -372,8 +372,10 @@ final class StoreWriter: @unchecked Sendable {
         // Progress, logs and saved state taken for this round go back: they are written with the next commit that succeeds.
         buffer.restore(activity)
         lastFailure.withLock { $0 = WriteFailure(error: error, systemErrno: systemErrno, at: Date()) }
-        let failure: any Error = (error as? SQLiteError).map { TaskHostError.storage($0) } ?? error
-        for (index, pending) in batch.enumerated() { pending.complete((errors.indices.contains(index) ? errors[index] : nil) ?? failure) }
+        let failure = TaskHostError.sqlite(error, context: "writing")
+        for (index, pending) in batch.enumerated() {
+            pending.complete((errors.indices.contains(index) ? errors[index] : nil).map { TaskHostError.sqlite($0, context: "writing") } ?? failure)
+        }
     }
 }
 

@@ -162,7 +162,16 @@ extension TaskStore {
     }
 
     /// Deletes terminal tasks (and their logs and attempts) matching `condition`; returns how many.
-    func deleteTasks(where condition: String, _ values: [SQLiteValue], audit: (action: String, actor: String, taskID: String?))
+    /// Deletes the task `id` with its logs and attempts if it is in a terminal status (checked in
+    /// the same transaction), with an audit row naming `actor`; returns whether it was deleted.
+    func deleteTerminalTask(_ id: String, actor: String) throws(TaskHostError) -> Bool {
+        let statuses = TaskStatus.allCases.filter(\.isTerminal)
+        let condition = "id = ? AND status IN (\(statuses.map { _ in "?" }.joined(separator: ", ")))"
+        let values: [SQLiteValue] = [.text(id)] + statuses.map { .text($0.rawValue) }
+        return try !deleteTasks(where: condition, values, audit: ("delete", actor, id)).isEmpty
+    }
+
+    private func deleteTasks(where condition: String, _ values: [SQLiteValue], audit: (action: String, actor: String, taskID: String?))
         throws(TaskHostError) -> [String]
     {
         let deleted = WriteResult<[String]>()

@@ -46,7 +46,7 @@ public final class TaskStore: Sendable {
         do {
             checkpointer = try WALCheckpointer(path: path, durability: durability, thresholdPages: checkpointPages)
         } catch {
-            throw .storage(error)
+            throw .sqlite(error)
         }
         checkpointer.attach(to: writeConnection)
         readers = ReaderPool(readConnections)
@@ -61,7 +61,7 @@ public final class TaskStore: Sendable {
     /// Opens an existing database read-only, for the CLI when no host runs.
     public init(readOnlyPath path: String) throws(TaskHostError) {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw .storage(SQLiteError(code: 14, message: "no database at \(path)", context: "opening read-only"))
+            throw .storage(StorageError(.notFound, message: "no database at \(path)", context: "opening read-only"))
         }
         self.path = path
         logCap = 10_000
@@ -123,9 +123,9 @@ public final class TaskStore: Sendable {
         } catch let error as TaskHostError {
             throw error
         } catch let error as SQLiteError {
-            throw error.isCorruption ? .databaseCorrupt(path: path, detail: error.message) : .storage(error)
+            throw error.isCorruption ? .databaseCorrupt(path: path, detail: error.message) : .sqlite(error)
         } catch {
-            throw .storage(SQLiteError(code: 1, message: "\(error)", context: "reading \(path)"))
+            throw .sqlite(error, context: "reading \(path)")
         }
     }
 
@@ -136,10 +136,8 @@ public final class TaskStore: Sendable {
             try writer.write(body, alone: alone, independent: independent)
         } catch let error as TaskHostError {
             throw error
-        } catch let error as SQLiteError {
-            throw .storage(error)
         } catch {
-            throw .storage(SQLiteError(code: 1, message: "\(error)", context: "writing \(path)"))
+            throw .sqlite(error, context: "writing \(path)")
         }
     }
 

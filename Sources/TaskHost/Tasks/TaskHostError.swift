@@ -20,7 +20,7 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
     /// A submit option makes no sense (negative retries, unknown tag syntax...).
     case invalidOption(String)
     /// The database could not be read or written.
-    case storage(SQLiteError)
+    case storage(StorageError)
     /// The database file exists but is not a taskhost database.
     case notATaskhostDatabase(path: String)
     /// The database file is damaged.

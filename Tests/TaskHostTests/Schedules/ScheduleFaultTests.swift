@@ -26,6 +26,27 @@ struct ScheduleFaultTests {
         #expect(try sqlite(daemon, "SELECT count(*) FROM schedules WHERE paused = 1;").trimmingCharacters(in: .whitespacesAndNewlines) == "30")
     }
 
+    @Test("a firing whose time already has its task (the storage reports a conflict, not a message to match) is skipped past, and the schedule goes on")
+    func firingConflict() throws {
+        let daemon = try DaemonFixture(plugins: ["Sleep"])
+        let schedule = try daemon.addSchedule(["sleep", "--every", "3s", "-p", "seconds=0"])
+        #expect(try eventually(within: 10) { try daemon.scheduledTasks(schedule).count == 1 })
+        daemon.signal(SIGTERM)
+        // The one task claims the schedule's next firing time, so that firing meets the unique index.
+        _ = try sqlite(daemon, """
+            UPDATE tasks SET scheduled_for = (SELECT next_at FROM schedules WHERE id = '\(schedule)') WHERE schedule_id = '\(schedule)';
+            """)
+        let claimed = try #require(Double(try sqlite(daemon, "SELECT next_at FROM schedules WHERE id = '\(schedule)';")
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        let restarted = try daemon.restarted()
+        #expect(try eventually(within: 15) {
+            try restarted.scheduledTasks(schedule).contains { ($0.scheduledFor?.timeIntervalSince1970 ?? 0) > claimed }
+        }, "the schedule fired again after the conflicting time")
+        let times = try restarted.scheduledTasks(schedule).compactMap(\.scheduledFor)
+        #expect(Set(times).count == times.count, "no firing time has two tasks: \(times)")
+        #expect(try restarted.cli("health").status == 0)
+    }
+
     @Test("a stored next firing of -1e300 and an unknown time zone neither stop the host; the first fires, the second can be removed")
     func brokenRows() throws {
         let daemon = try DaemonFixture(plugins: ["Sleep"])
