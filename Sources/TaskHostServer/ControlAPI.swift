@@ -36,7 +36,7 @@ public struct ControlAPI: Sendable {
         return router
     }
 
-    /// Runs blocking core work (SQLite commits) off the async executors.
+    /// Runs blocking core work (storage commits) off the async executors.
     func blocking<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) async throws -> Result {
         try await NIOThreadPool.singleton.runIfActive(body)
     }

@@ -3,7 +3,7 @@ import Foundation
 import TaskKit
 
 /// The worker process (`taskhost worker`, hidden): runs one task attempt for the host, which
-/// speaks to it in frames over standard input (a socket), and stays the only writer of SQLite.
+/// speaks to it in frames over standard input (a socket), and stays the only writer of the database.
 public enum WorkerMain {
     /// Runs the attempt the host sends and returns the process's exit status.
     public static func run() -> Int32 {

@@ -16,7 +16,7 @@ public struct HostPaths: Sendable, Equatable {
 
     /// Private copies of loaded plugin files.
     public var imageCache: URL { home.appendingPathComponent("plugin-images") }
-    /// The SQLite database.
+    /// The database file of the embedded storage.
     public var database: URL { home.appendingPathComponent("taskhost.db") }
     /// The daemon's control socket.
     public var controlSocket: URL { home.appendingPathComponent("taskhost.sock") }

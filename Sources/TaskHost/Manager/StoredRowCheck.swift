@@ -24,7 +24,7 @@ extension TaskManager {
     /// Fails the rows `problem(now:)` refuses, returning the rest.
     func failInvalidRows(_ rows: [SchedulableTask], now: Double) throws(TaskHostError) -> [SchedulableTask] {
         var valid: [SchedulableTask] = []
-        var tickets: [StoreWriter.Ticket] = []
+        var tickets: [any CommitTicket] = []
         for row in rows {
             guard let problem = row.problem(now: now) else {
                 valid.append(row)
@@ -37,7 +37,7 @@ extension TaskManager {
             update.set(.waitingReason(nil))
             update.set(.error(TaskFailure(message: problem, type: "InvalidStoredTask", attempt: row.attempt)))
             update.audit = ("fail", configuration.hostActor, problem)
-            tickets.append(try store.enqueue(update))
+            tickets.append(try storage.enqueue(update))
             logger.error("stored task is invalid; failed it", metadata: ["task": "\(row.id)", "problem": "\(problem)"])
         }
         // The last first: waiting on it commits every write queued before it in one round.

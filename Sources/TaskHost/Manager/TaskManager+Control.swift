@@ -90,12 +90,12 @@ extension TaskManager {
 
     /// Removes a terminal task with its logs and history.
     public func delete(_ idOrPrefix: String, actor: String = "api") throws(TaskHostError) {
-        let id = try store.resolveID(idOrPrefix)
-        let record = try store.record(id)
+        let id = try storage.resolveID(idOrPrefix)
+        let record = try storage.record(id)
         try TaskLifecycle.check(.delete, taskID: id, status: record.status)
-        guard try store.deleteTerminalTask(id, actor: actor) else {
+        guard try storage.deleteTerminalTask(id, actor: actor) else {
             // It was restarted in between.
-            let now = try store.record(id)
+            let now = try storage.record(id)
             throw .illegalTransition(taskID: id, status: now.status, action: .delete, allowed: TaskLifecycle.allowedStatuses(for: .delete))
         }
         events.publish(.deleted(taskID: id))
@@ -106,7 +106,7 @@ extension TaskManager {
     @discardableResult
     public func prune(olderThan date: Date, actor: String = "api") throws(TaskHostError) -> Int {
         let events = events
-        return try store.pruneTasks(endedBefore: date.timeIntervalSince1970, actor: actor) { ids in
+        return try storage.pruneTasks(endedBefore: date.timeIntervalSince1970, actor: actor, batch: 100) { ids in
             for id in ids { events.publish(.deleted(taskID: id)) }
         }
     }
@@ -121,7 +121,7 @@ extension TaskManager {
         _ idOrPrefix: String, _ action: TaskAction, actor: String, allowsPauseCancel: Bool = false,
         plan: (LiveTask, inout TaskUpdate) -> (() -> Void)
     ) throws(TaskHostError) -> TaskRecord {
-        let id = try store.resolveID(idOrPrefix)
+        let id = try storage.resolveID(idOrPrefix)
         lock.lock()
         do throws(TaskHostError) {
             guard state.acceptingWork else { throw .shuttingDown }
@@ -130,7 +130,7 @@ extension TaskManager {
                 task = live
             } else {
                 // Terminal tasks are not kept in memory; read the row (no write can race: this lock is held).
-                task = LiveTask(try store.schedulable(id))
+                task = LiveTask(try storage.schedulable(id))
             }
             // An outcome in flight is waited for (a few ms), so a control never acts on a stale status.
             try awaitOutcome(task)
@@ -142,7 +142,7 @@ extension TaskManager {
             var update = TaskUpdate(id)
             update.audit = (action.rawValue, actor, nil)
             let apply = plan(task, &update)
-            try wait(try store.enqueue(update))
+            try wait(try storage.enqueue(update))
             apply()
             state.live[id] = task.status.isTerminal && task.control == nil ? nil : task
             // Published with the lock held: events go out in the order the changes were made.

@@ -115,7 +115,7 @@ extension TaskManager {
         task.unwrittenOutcome = UnwrittenOutcome(token: token, status: task.status, attempt: task.attempt, update: update, ticket: nil)
         unwrittenStatuses.withLock { $0[task.id] = task.status }
         let id = task.id
-        let ticket = try? store.enqueue(update) { [weak self] error in
+        let ticket = try? storage.enqueue(update) { [weak self] error in
             self?.outcomeCommitted(CommittedOutcomes.Entry(taskID: id, token: token, error: error))
         }
         task.unwrittenOutcome?.ticket = ticket
@@ -187,7 +187,7 @@ extension TaskManager {
         } catch {
             throw .busy(
                 "task \(task.id.prefix(12)) ended (\(pending.status.rawValue)) but the database has not recorded it yet "
-                    + "(\(store.writeProblem ?? "\(error)")); it is retried every second — try again once it is recorded")
+                    + "(\(storage.writeProblem ?? "\(error)")); it is retried every second — try again once it is recorded")
         }
         if pending.ticket == nil { throw .shuttingDown }
         settleOutcome(task)
@@ -264,9 +264,9 @@ final class UnwrittenOutcome {
     let attempt: Int
     let update: TaskUpdate
     /// Set right after the write is queued; only touched with the manager's lock held.
-    var ticket: StoreWriter.Ticket?
+    var ticket: (any CommitTicket)?
 
-    init(token: UInt64, status: TaskStatus, attempt: Int, update: TaskUpdate, ticket: StoreWriter.Ticket?) {
+    init(token: UInt64, status: TaskStatus, attempt: Int, update: TaskUpdate, ticket: (any CommitTicket)?) {
         self.token = token
         self.status = status
         self.attempt = attempt

@@ -16,7 +16,7 @@ enum AttemptOutcome {
 extension TaskManager {
     /// The body of a task's thread: `init` → `pre` → `run` → `post`, then record the outcome.
     func runAttempt(
-        taskID: String, attempt: Int, type: any BaseTask.Type, parameters known: TaskParameters?, startWrite: StoreWriter.Ticket?,
+        taskID: String, attempt: Int, type: any BaseTask.Type, parameters known: TaskParameters?, startWrite: (any CommitTicket)?,
         worker: WorkerPlan? = nil
     ) {
         let parameters: TaskParameters
@@ -31,13 +31,13 @@ extension TaskManager {
             return
         }
         do {
-            parameters = try known ?? store.record(taskID).parameters
-            savedState = attempt > 1 ? try store.savedState(taskID) : nil
+            parameters = try known ?? storage.record(taskID).parameters
+            savedState = attempt > 1 ? try storage.savedState(taskID) : nil
         } catch {
             finishAttempt(taskID: taskID, attempt: attempt, control: nil, outcome: .failed(message: "\(error)", errorType: "StoreError"))
             return
         }
-        guard let buffer = store.activity else { return }
+        guard let buffer = storage.activity else { return }
         let control = RunControl(
             taskID: taskID, attempt: attempt, savedState: savedState, buffer: buffer, events: events, limits: configuration.limits, owner: self)
         guard attach(control) else { return }

@@ -20,22 +20,22 @@ extension TaskManager {
             timing: timing, catchUp: request.catchUp ?? .latest, maxCatchUp: maxCatchUp, overlap: request.overlap ?? .skip, paused: false,
             nextAt: next, queuedFor: nil, lastFiredFor: nil, lastTaskID: nil, fired: 0, skipped: 0, lastSkip: nil, createdAt: now,
             updatedAt: now)
-        try store.insertSchedule(schedule, actor: actor)
+        try storage.insertSchedule(schedule, actor: actor)
         scheduleRunner?.update(schedule)
         events.publish(.schedule(scheduleID: schedule.id, change: "added"))
         return schedule
     }
 
     /// Every schedule, oldest first.
-    public func schedules() throws(TaskHostError) -> [ScheduleRecord] { try store.schedules() }
+    public func schedules() throws(TaskHostError) -> [ScheduleRecord] { try storage.schedules() }
 
     /// One schedule by id or unique prefix.
-    public func schedule(_ prefix: String) throws(TaskHostError) -> ScheduleRecord { try store.schedule(prefix) }
+    public func schedule(_ prefix: String) throws(TaskHostError) -> ScheduleRecord { try storage.schedule(prefix) }
 
     /// Stops a schedule from firing until resumed.
     public func pauseSchedule(_ prefix: String, actor: String = "api") throws(TaskHostError) -> ScheduleRecord {
-        var schedule = try store.schedule(prefix)
-        try store.setSchedulePaused(schedule.id, paused: true, nextAt: schedule.nextAt, actor: actor)
+        var schedule = try storage.schedule(prefix)
+        try storage.setSchedulePaused(schedule.id, paused: true, nextAt: schedule.nextAt, actor: actor)
         schedule.paused = true
         schedule.queuedFor = nil
         scheduleRunner?.update(schedule)
@@ -45,10 +45,10 @@ extension TaskManager {
 
     /// Lets a paused schedule fire again, from its next firing after now (what fell in the pause does not run).
     public func resumeSchedule(_ prefix: String, actor: String = "api") throws(TaskHostError) -> ScheduleRecord {
-        var schedule = try store.schedule(prefix)
+        var schedule = try storage.schedule(prefix)
         // Never a time already fired (the clock may have stepped back).
         let next = schedule.timing.nextFiring(after: max(Date(), schedule.lastFiredFor ?? .distantPast))
-        try store.setSchedulePaused(schedule.id, paused: false, nextAt: next, actor: actor)
+        try storage.setSchedulePaused(schedule.id, paused: false, nextAt: next, actor: actor)
         schedule.paused = false
         schedule.nextAt = next
         schedule.queuedFor = nil
@@ -59,8 +59,8 @@ extension TaskManager {
 
     /// Removes a schedule (even one whose row no longer reads); the tasks it started stay. Returns its id.
     public func removeSchedule(_ prefix: String, actor: String = "api") throws(TaskHostError) -> String {
-        let id = try store.scheduleID(prefix)
-        try store.deleteSchedule(id, actor: actor)
+        let id = try storage.scheduleID(prefix)
+        try storage.deleteSchedule(id, actor: actor)
         scheduleRunner?.remove(id)
         events.publish(.schedule(scheduleID: id, change: "removed"))
         return id
@@ -68,7 +68,7 @@ extension TaskManager {
 
     /// The schedule's next `count` firings (from now for a paused one: where a resume would go on).
     public func nextFirings(_ prefix: String, count: Int) throws(TaskHostError) -> [Date] {
-        let schedule = try store.schedule(prefix)
+        let schedule = try storage.schedule(prefix)
         guard !schedule.paused else { return schedule.timing.firings(after: Date(), count: count) }
         guard let next = schedule.nextAt else { return [] }
         let wanted = max(1, min(count, 10_000))
@@ -217,7 +217,7 @@ extension TaskManager {
         let tasks = firings.flatMap(\.tasks)
         let advances = firings.map(\.advance)
         if tasks.isEmpty {
-            try store.advance(advances)
+            try storage.advance(advances)
         } else {
             _ = try submit(prepared: tasks, advances: advances, actor: "scheduler")
         }

@@ -68,7 +68,7 @@ extension TaskManager {
         update.status(.running)
         update.set(.waitingReason(nil))
         do {
-            try wait(try store.enqueue(update))
+            try wait(try storage.enqueue(update))
         } catch {
             // Not recorded: it stays paused (no CPU) and is tried again in a second.
             state.releaseSlot(task)
@@ -92,7 +92,7 @@ extension TaskManager {
         task.attempt += 1
         let event = TaskEvent.status(taskID: task.id, status: .running, attempt: task.attempt)
         let events = events
-        let ticket = try? store.enqueue(Self.attemptStartUpdate(task.id, attempt: task.attempt, now: now)) { error in
+        let ticket = try? storage.enqueue(Self.attemptStartUpdate(task.id, attempt: task.attempt, now: now)) { error in
             if error == nil { events.publish(event) }
         }
         startThread(task, type: type, now: now, startWrite: ticket, publish: false)
@@ -137,13 +137,13 @@ extension TaskManager {
 
     /// Marks `task` running in memory and gives its attempt a thread; `startWrite` is the
     /// pending write of its running state, nil when that is durable already. Called with `lock` held.
-    func startThread(_ task: LiveTask, type: any BaseTask.Type, now: Double, startWrite: StoreWriter.Ticket?, publish: Bool = true) {
+    func startThread(_ task: LiveTask, type: any BaseTask.Type, now: Double, startWrite: (any CommitTicket)?, publish: Bool = true) {
         threads.run(prepareThread(task, type: type, now: now, startWrite: startWrite, publish: publish))
     }
 
     /// Like `startThread`, but returns the attempt for the caller to hand to `threads` once it has released `lock`.
     func prepareThread(
-        _ task: LiveTask, type: any BaseTask.Type, now: Double, startWrite: StoreWriter.Ticket?, publish: Bool = true
+        _ task: LiveTask, type: any BaseTask.Type, now: Double, startWrite: (any CommitTicket)?, publish: Bool = true
     ) -> TaskThreadPool.Job {
         task.status = .running
         task.runAt = nil
@@ -211,7 +211,7 @@ extension TaskManager {
         let logger = logger
         let id = update.taskID
         do {
-            _ = try store.enqueue(update) { error in
+            _ = try storage.enqueue(update) { error in
                 if let error { logger.warning("could not record a \(what)", metadata: ["task": "\(id)", "error": "\(error)"]) }
             }
         } catch {
@@ -250,7 +250,7 @@ extension TaskManager {
         update.status(.paused)
         update.set(.pauseRequested(false))
         do {
-            try wait(try store.enqueue(update))
+            try wait(try storage.enqueue(update))
         } catch {
             logger.warning("could not record a pause; retrying every second", metadata: ["task": "\(task.id)", "error": "\(error)"])
             DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [weak self] in self?.threadReachedPause(control) }
@@ -265,7 +265,7 @@ extension TaskManager {
     }
 
     /// Waits for a write's commit, mapping its error.
-    func wait(_ ticket: StoreWriter.Ticket?) throws(TaskHostError) {
+    func wait(_ ticket: (any CommitTicket)?) throws(TaskHostError) {
         do { try ticket?.wait() } catch {
             throw error as? TaskHostError ?? .storage(StorageError(.other, message: "\(error)", context: "writing"))
         }

@@ -36,7 +36,7 @@ extension TaskManager {
         lock.unlock()
         let inserted: (id: String, seq: Int64, existing: Bool)
         do {
-            inserted = try store.insert(prepared.record, parametersJSON: prepared.parametersJSON, actor: actor, startedAt: startsAtOnce ? now.timeIntervalSince1970 : nil)
+            inserted = try storage.insert(prepared.record, parametersJSON: prepared.parametersJSON, actor: actor, startedAt: startsAtOnce ? now.timeIntervalSince1970 : nil)
         } catch {
             if startsAtOnce { releaseReservedSlot(typeName) }
             throw error
@@ -93,7 +93,7 @@ extension TaskManager {
         let accepting = state.acceptingWork
         lock.unlock()
         guard accepting else { throw .shuttingDown }
-        let inserted = try store.insert(
+        let inserted = try storage.insert(
             batch: prepared.map(\.record), parametersJSON: prepared.map(\.parametersJSON), actor: actor, firings: advances)
         lock.lock()
         defer { lock.unlock() }

@@ -10,8 +10,10 @@ import TaskKit
 /// Thread-safety: all scheduling state lives behind one lock (`lock`); store writes are queued
 /// while it is held (so they land in decision order) and waited for after it is released.
 public final class TaskManager: @unchecked Sendable {
-    /// The store tasks live in.
-    public let store: TaskStore
+    /// Where tasks live: the manager alone writes; front ends read through `store`.
+    let storage: any TaskStorage
+    /// The storage's reads, for front ends (writes go through the manager's methods).
+    public var store: any TaskReading { storage }
     /// Where task types come from.
     public let registry: TaskTypeRegistry
     /// Limits and defaults.
@@ -46,8 +48,13 @@ public final class TaskManager: @unchecked Sendable {
     private var schedulerStarted = false
 
     /// Creates a manager over an open store and a registry; call `start()` to recover and run.
-    public init(store: TaskStore, registry: TaskTypeRegistry, configuration: TaskManagerConfiguration = .init(), logger: Logger) {
-        self.store = store
+    public convenience init(store: TaskStore, registry: TaskTypeRegistry, configuration: TaskManagerConfiguration = .init(), logger: Logger) {
+        self.init(storage: store, registry: registry, configuration: configuration, logger: logger)
+    }
+
+    /// Creates a manager over any storage backend.
+    init(storage: any TaskStorage, registry: TaskTypeRegistry, configuration: TaskManagerConfiguration = .init(), logger: Logger) {
+        self.storage = storage
         self.registry = registry
         self.configuration = configuration
         self.logger = logger
@@ -57,11 +64,11 @@ public final class TaskManager: @unchecked Sendable {
     /// Restores what the store holds (see `RecoveryReport`) and starts the scheduler thread.
     @discardableResult
     public func start() throws(TaskHostError) -> RecoveryReport {
-        var report = try store.recoverAfterCrash()
+        var report = try storage.recoverAfterCrash()
         let now = Date().timeIntervalSince1970
-        let tasks = try failInvalidRows(store.loadSchedulable(), now: now)
+        let tasks = try failInvalidRows(storage.loadSchedulable(), now: now)
         // Read before anything starts: a failure here must leave nothing half-started.
-        let storedSchedules = saneSchedules(try store.schedules(), now: Date(timeIntervalSince1970: now))
+        let storedSchedules = saneSchedules(try storage.schedules(), now: Date(timeIntervalSince1970: now))
         report.catchUps = Self.catchUps(storedSchedules, now: Date(timeIntervalSince1970: now))
         lock.lock()
         for row in tasks {
@@ -93,7 +100,7 @@ public final class TaskManager: @unchecked Sendable {
 
     /// Stops taking work, asks running tasks to unwind at their next checkpoint (they go back
     /// to pending and continue from their saved state on the next start), waits up to `grace`,
-    /// records what is still running as interrupted, ends event streams and closes the store.
+    /// records what is still running as interrupted, ends event streams and closes the storage.
     public func shutdown(grace: Duration = .seconds(10)) {
         scheduleRunner?.stop()
         lock.lock()
@@ -114,14 +121,14 @@ public final class TaskManager: @unchecked Sendable {
         }
         // A frozen command is a straggler too: it dies with the host and must not read as a host death.
         let stragglers = state.withThread.values.filter { $0.status == .running || ($0.isCommand && $0.status == .paused) }
-        var tickets: [StoreWriter.Ticket] = []
+        var tickets: [any CommitTicket] = []
         for task in stragglers {
             var update = TaskUpdate(task.id)
             update.status(.interrupted)
             update.set(.finishedAt(Date().timeIntervalSince1970))
             update.set(.error(TaskFailure(message: "interrupted: still running when the host's shutdown grace period ended", type: "Interrupted", attempt: task.attempt)))
             update.attemptEnded = (task.attempt, Date().timeIntervalSince1970, "interrupted", "shutdown grace period ended")
-            if let ticket = try? store.enqueue(update) { tickets.append(ticket) }
+            if let ticket = try? storage.enqueue(update) { tickets.append(ticket) }
             task.status = .interrupted
         }
         state.stopped = true
@@ -141,7 +148,7 @@ public final class TaskManager: @unchecked Sendable {
         events.finishAll()
         pool.withLock { $0?.close() }
         threads.close()
-        store.close()
+        storage.close()
     }
 
     /// A stream of status and progress events from now on (ends at shutdown).
@@ -161,10 +168,10 @@ public final class TaskManager: @unchecked Sendable {
     /// What memory knows and the row does not yet say is added: an outcome not yet recorded
     /// (the database is not writable), and how long a running attempt has gone without a checkpoint.
     public func task(_ idOrPrefix: String) throws(TaskHostError) -> TaskRecord {
-        var record = try store.record(store.resolveID(idOrPrefix))
+        var record = try storage.record(storage.resolveID(idOrPrefix))
         // Only a write that failed is shown: an outcome a few ms from its commit is not news
         // (the row and the events still say what is durable).
-        if let status = unwrittenStatuses.withLock({ $0[record.id] }), let problem = store.writeProblem {
+        if let status = unwrittenStatuses.withLock({ $0[record.id] }), let problem = storage.writeProblem {
             record.status = status
             record.notice = "ended \(status.rawValue); not yet recorded in the database (\(problem)); retried every second"
         }
@@ -183,7 +190,7 @@ public final class TaskManager: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout.seconds)
         while true {
             let seen = events.currentGeneration
-            let record = try store.record(id)
+            let record = try storage.record(id)
             if record.status.isTerminal || Date() >= deadline { return record }
             events.waitForChange(after: seen, until: min(deadline, Date().addingTimeInterval(0.5)))
         }
@@ -192,13 +199,13 @@ public final class TaskManager: @unchecked Sendable {
     /// Waits without blocking a thread until the task is terminal; returns its record.
     public func waitUntilFinished(_ id: String) async throws(TaskHostError) -> TaskRecord {
         let stream = events.subscribe()
-        var record = try store.record(id)
+        var record = try storage.record(id)
         if record.status.isTerminal { return record }
         for await event in stream where event.taskID == id {
             if case .status(_, let status, _) = event, status.isTerminal { break }
             if case .deleted = event { break }
         }
-        record = try store.record(id)
+        record = try storage.record(id)
         return record
     }
 

@@ -4,7 +4,7 @@ import TaskHost
 /// Reads tasks from the running host, or straight from its database when none runs.
 enum TaskReader {
     case daemon(ControlClient)
-    case offline(TaskStore)
+    case offline(any TaskReading)
 
     /// The daemon if it answers, else the database read-only (with a note on stderr).
     static func connect(_ host: some HomeSelecting) async throws -> TaskReader {

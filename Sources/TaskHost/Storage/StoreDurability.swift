@@ -9,12 +9,4 @@ public enum StoreDurability: String, Sendable, CaseIterable {
     case process
     /// Also survives an OS crash or power cut (WAL, `synchronous=FULL`: the WAL is fsynced on every commit).
     case power
-
-    /// The `PRAGMA synchronous` value that gives this durability in WAL mode.
-    var synchronousPragma: String {
-        switch self {
-        case .process: "NORMAL"
-        case .power: "FULL"
-        }
-    }
 }

@@ -24,10 +24,9 @@ struct TaskUpdateStatementTests {
         shapes += columns.map { [$0] + Array(repeating: .errorType, count: 10) }
         for shape in shapes {
             for clear in [false, true] {
-                var update = TaskUpdate("t")
-                update.set(columns: shape)
-                update.clearSavedState = clear
-                guard let key = update.statementKey else {
+                var change = TaskRowChange(clearSavedState: clear)
+                for column in shape { change.set(column, .integer(1)) }
+                guard let key = change.statementKey else {
                     Issue.record("no key for \(shape)")
                     continue
                 }
@@ -40,10 +39,10 @@ struct TaskUpdateStatementTests {
         // More columns than a key holds: no key, the SQL text names the statement instead.
         var wide = TaskUpdate("t")
         for field in [TaskField.progress(nil), .error(nil), .exit(nil), .status(.failed), .attempt(2)] { wide.set(field) }
-        #expect(wide.fields.count == 10 && wide.statementKey != nil)
+        #expect(TaskRowChange(wide).columns.count == 10 && TaskRowChange(wide).statementKey != nil)
         wide.set(.notice("n"))
         wide.set(.hostDeaths(1))
-        #expect(wide.fields.count == 12 && wide.statementKey == nil)
+        #expect(TaskRowChange(wide).columns.count == 12 && TaskRowChange(wide).statementKey == nil)
     }
 
     @Test("updates of the same shape reuse the statement with their own values; other shapes, saved-state clearing and wide updates write what they say")
@@ -83,11 +82,4 @@ struct TaskUpdateStatementTests {
         #expect(throws: TaskHostError.self) { try apply("gone", [.status(.running), .attempt(1), .startedAt(11)]) }
     }
 
-}
-
-extension TaskUpdate {
-    /// Sets exactly these columns, in this order, to placeholder values (a shape to key).
-    fileprivate mutating func set(columns: [TaskColumn]) {
-        for column in columns { set(column, .integer(1)) }
-    }
 }

@@ -1,58 +1,6 @@
 import Foundation
 import TaskKit
 
-/// A task as the scheduler needs it: small enough to hold 100,000 of in memory.
-struct SchedulableTask: Sendable {
-    let id: String
-    let type: String
-    let status: TaskStatus
-    let priority: Int
-    let seq: Int64
-    let runAt: Double?
-    let attempt: Int
-    let timeoutSeconds: Double?
-    let retriesUsed: Int
-    let maxRetries: Int
-    let backoff: Backoff
-    let isolation: TaskIsolation
-    let memoryLimitBytes: Int?
-    let cpuLimitSeconds: Int?
-    let requeueOnInterrupt: Bool
-}
-
-/// What start-up recovery changed.
-public struct RecoveryReport: Sendable, Equatable, Codable {
-    /// Tasks that were running at the crash and are now interrupted.
-    public var interrupted: Int
-    /// Tasks that were running at the crash and went back to pending (requeue-on-interrupt).
-    public var requeued: Int
-    /// Paused tasks, still paused.
-    public var paused: Int
-    /// Pending tasks (including requeued ones).
-    public var pending: Int
-    /// Tasks failed by the crash-loop rule: running during this and the previous unclean host death ("id (type)").
-    public var suspects: [String] = []
-    /// Schedules that missed firings while the host was down, and what their catch-up does now.
-    public var catchUps: [ScheduleCatchUp] = []
-}
-
-/// What a schedule that missed firings while the host was down does about them at start-up.
-public struct ScheduleCatchUp: Sendable, Equatable, Codable {
-    /// The schedule.
-    public var scheduleID: String
-    /// Its name, if it has one.
-    public var name: String?
-    /// Its catch-up policy.
-    public var policy: CatchUpPolicy
-    /// The missed firing times that get a task now, oldest first.
-    public var running: [Date]
-    /// Missed firings that get no task.
-    public var skipped: Int
-}
-
-/// The crash-loop rule: a task running during this many consecutive unclean host deaths is failed, not run again.
-public let hostDeathsBeforeSuspect = 2
-
 extension TaskStore {
     /// Inserts a new task, unless one with the same idempotency key exists and has not failed:
     /// then returns that task's id and `existing: true`. Atomic with the check. With `startedAt`
@@ -157,11 +105,10 @@ extension TaskStore {
     }
 
     /// Queues an update; `wait()` on the ticket makes it durable, `onCommit` runs once it is.
-    func enqueue(_ update: TaskUpdate, onCommit: (@Sendable ((any Error)?) -> Void)? = nil) throws(TaskHostError) -> StoreWriter.Ticket {
+    func enqueue(_ update: TaskUpdate, onCommit: (@Sendable ((any Error)?) -> Void)?) throws(TaskHostError) -> any CommitTicket {
         try writer.enqueue({ connection in try update.apply(to: connection, now: Date().timeIntervalSince1970) }, onCommit: onCommit)
     }
 
-    /// Deletes terminal tasks (and their logs and attempts) matching `condition`; returns how many.
     /// Deletes the task `id` with its logs and attempts if it is in a terminal status (checked in
     /// the same transaction), with an audit row naming `actor`; returns whether it was deleted.
     func deleteTerminalTask(_ id: String, actor: String) throws(TaskHostError) -> Bool {
@@ -171,6 +118,7 @@ extension TaskStore {
         return try !deleteTasks(where: condition, values, audit: ("delete", actor, id)).isEmpty
     }
 
+    /// Deletes the tasks matching `condition` with their logs and attempts; returns their ids.
     private func deleteTasks(where condition: String, _ values: [SQLiteValue], audit: (action: String, actor: String, taskID: String?))
         throws(TaskHostError) -> [String]
     {

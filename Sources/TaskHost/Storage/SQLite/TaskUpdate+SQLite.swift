@@ -1,24 +1,5 @@
 import Foundation
 
-/// One field of a task row, typed: the manager says what changes, the store how it is stored.
-enum TaskField: Sendable {
-    case status(TaskStatus)
-    case attempt(Int)
-    case startedAt(Double)
-    case finishedAt(Double?)
-    case runAt(Double?)
-    case waitingReason(String?)
-    case notice(String?)
-    case stopRequested(Bool)
-    case pauseRequested(Bool)
-    case retriesUsed(Int)
-    case hostDeaths(Int)
-    case result(String?)
-    case progress(TaskProgress?)
-    case error(TaskFailure?)
-    case exit(ProcessExit?)
-}
-
 /// A column of the task row that an update may set.
 enum TaskColumn: UInt8, Sendable {
     // Numbered from 1, five bits each: a sequence of them is packed into the key of its statement.
@@ -52,25 +33,22 @@ enum TaskColumn: UInt8, Sendable {
     }
 }
 
-/// A change to one task row, with the attempt history and audit rows that go with it,
-/// applied in one savepoint.
-struct TaskUpdate: Sendable {
-    let taskID: String
-    private(set) var fields: [(column: TaskColumn, value: SQLiteValue)] = []
-    var attemptStarted: (attempt: Int, at: Double)?
-    var attemptEnded: (attempt: Int, at: Double, outcome: String, error: String?)?
-    var audit: (action: String, actor: String, detail: String?)?
+/// A task update as columns of the `tasks` row, in the order they were set.
+struct TaskRowChange {
+    private(set) var columns: [(column: TaskColumn, value: SQLiteValue)] = []
     var clearSavedState = false
-    /// Writes the current attempt's row, open, unless it is there: a paused attempt stopped ends
-    /// on disk before its thread has unwound (and an attempt that started with its submit has no
-    /// row until its end; a crash in between must not lose it).
-    var recordOpenAttempt = false
 
-    init(_ taskID: String) { self.taskID = taskID }
+    init(clearSavedState: Bool = false) { self.clearSavedState = clearSavedState }
 
-    mutating func set(_ column: TaskColumn, _ value: SQLiteValue) { fields.append((column, value)) }
+    /// The columns `update` sets.
+    init(_ update: TaskUpdate) {
+        clearSavedState = update.clearSavedState
+        columns.reserveCapacity(update.fields.count + 4)
+        for field in update.fields { set(field) }
+    }
 
-    /// Sets one field of the row; the store alone knows the column names.
+    mutating func set(_ column: TaskColumn, _ value: SQLiteValue) { columns.append((column, value)) }
+
     mutating func set(_ field: TaskField) {
         switch field {
         case .status(let status): set(.status, .text(status.rawValue))
@@ -103,32 +81,33 @@ struct TaskUpdate: Sendable {
     /// its start, a pause), named by a key packed from them so that its prepared statement is
     /// found without building and hashing the SQL text; nil when too many columns to pack.
     var statementKey: UInt64? {
-        guard fields.count <= 11 else { return nil }
+        guard columns.count <= 11 else { return nil }
         var key: UInt64 = clearSavedState ? 2 : 1
-        for field in fields { key = key << 5 | UInt64(field.column.rawValue) }
+        for entry in columns { key = key << 5 | UInt64(entry.column.rawValue) }
         return key
     }
 
-    private var updateSQL: String {
-        var columns = fields.map { "\($0.column.name) = ?" }
-        columns.append("updated_at = ?")
-        if clearSavedState { columns.append("saved_state = NULL") }
-        return "UPDATE tasks SET \(columns.joined(separator: ", ")) WHERE id = ?"
+    var updateSQL: String {
+        var assignments = columns.map { "\($0.column.name) = ?" }
+        assignments.append("updated_at = ?")
+        if clearSavedState { assignments.append("saved_state = NULL") }
+        return "UPDATE tasks SET \(assignments.joined(separator: ", ")) WHERE id = ?"
     }
+}
 
-    mutating func status(_ status: TaskStatus) { set(.status(status)) }
-
+extension TaskUpdate {
     func apply(to connection: SQLiteConnection, now: Double) throws {
+        let change = TaskRowChange(self)
         var values: [SQLiteValue] = []
-        values.reserveCapacity(fields.count + 2)
-        for field in fields { values.append(field.value) }
+        values.reserveCapacity(change.columns.count + 2)
+        for entry in change.columns { values.append(entry.value) }
         values.append(.real(now))
         values.append(.text(taskID))
         let statement: SQLiteStatement
-        if let key = statementKey {
-            statement = try connection.statement(key: key) { updateSQL }
+        if let key = change.statementKey {
+            statement = try connection.statement(key: key) { change.updateSQL }
         } else {
-            statement = try connection.statement(updateSQL)
+            statement = try connection.statement(change.updateSQL)
         }
         // A row deleted meanwhile (a prune between a read and this write) must not be acknowledged.
         guard try connection.run(statement, values) == 1 else {

@@ -1,0 +1,54 @@
+import Foundation
+import TaskKit
+
+/// A task as the scheduler needs it: small enough to hold 100,000 of in memory.
+struct SchedulableTask: Sendable {
+    let id: String
+    let type: String
+    let status: TaskStatus
+    let priority: Int
+    let seq: Int64
+    let runAt: Double?
+    let attempt: Int
+    let timeoutSeconds: Double?
+    let retriesUsed: Int
+    let maxRetries: Int
+    let backoff: Backoff
+    let isolation: TaskIsolation
+    let memoryLimitBytes: Int?
+    let cpuLimitSeconds: Int?
+    let requeueOnInterrupt: Bool
+}
+
+/// What start-up recovery changed.
+public struct RecoveryReport: Sendable, Equatable, Codable {
+    /// Tasks that were running at the crash and are now interrupted.
+    public var interrupted: Int
+    /// Tasks that were running at the crash and went back to pending (requeue-on-interrupt).
+    public var requeued: Int
+    /// Paused tasks, still paused.
+    public var paused: Int
+    /// Pending tasks (including requeued ones).
+    public var pending: Int
+    /// Tasks failed by the crash-loop rule: running during this and the previous unclean host death ("id (type)").
+    public var suspects: [String] = []
+    /// Schedules that missed firings while the host was down, and what their catch-up does now.
+    public var catchUps: [ScheduleCatchUp] = []
+}
+
+/// What a schedule that missed firings while the host was down does about them at start-up.
+public struct ScheduleCatchUp: Sendable, Equatable, Codable {
+    /// The schedule.
+    public var scheduleID: String
+    /// Its name, if it has one.
+    public var name: String?
+    /// Its catch-up policy.
+    public var policy: CatchUpPolicy
+    /// The missed firing times that get a task now, oldest first.
+    public var running: [Date]
+    /// Missed firings that get no task.
+    public var skipped: Int
+}
+
+/// The crash-loop rule: a task running during this many consecutive unclean host deaths is failed, not run again.
+public let hostDeathsBeforeSuspect = 2
