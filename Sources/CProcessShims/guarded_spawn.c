@@ -22,7 +22,8 @@ static char *process_arguments;
 static size_t process_arguments_length;
 
 // The environment strings follow the arguments; the guard may write over them too (it passes the
-// command an environment of its own and reads none), so a long title is not cut to `taskhost serve`.
+// command an environment of its own and reads none), so a title is cut only to the room the host's
+// command line and environment leave (a host started with `env -i taskhost serve` has little).
 __attribute__((constructor)) static void capture_arguments(int argc, char **argv, char **envp) {
     if (argc < 1 || argv == NULL || argv[0] == NULL) return;
     char *end = argv[0];

@@ -11,6 +11,8 @@ enum ExitStatus {
     static let usage: Int32 = 2
     /// No host runs on the home directory.
     static let hostNotRunning: Int32 = 3
+    /// `exec --wait`: 128 + N when signal N ended the command (as a shell says).
+    static let signalBase: Int32 = 128
     /// `exec --wait`: the command's timeout ended it (as `timeout(1)` exits).
     static let timedOut: Int32 = 124
     /// `exec --wait`: the command could not be executed (as a shell exits).

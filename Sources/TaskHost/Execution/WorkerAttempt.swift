@@ -162,7 +162,7 @@ struct WorkerAttempt {
                     stopSent = true
                     stopSentAt = now
                     if control.workerState?.frozen == true { thaw() }
-                    channel.send(WorkerCommand.stop)
+                    channel.send(control.requestedStop == .user ? WorkerCommand.stopForUser : WorkerCommand.stop)
                 } else if let sent = stopSentAt {
                     if now - sent >= stopGrace * 2 {
                         kill(-pid, SIGKILL)

@@ -76,7 +76,10 @@ public enum WorkerMain {
         }
         let context = TaskContext(taskID: start.taskID, attempt: start.attempt, parameters: parameters, backend: backend)
         let limits = TaskLimits(maxResultBytes: start.maxResultBytes)
-        switch TaskManager.execute(type, parameters: parameters, context: context, limits: limits, stopReason: { nil }) {
+        let outcome = TaskManager.execute(
+            type, parameters: parameters, context: context, limits: limits, stopReason: { nil },
+            deliveredStop: { backend.userStopDelivered ? .user : nil })
+        switch outcome {
         case .finished(let json): return .finished(resultJSON: json)
         case .failed(let message, let errorType): return .failed(message: message, errorType: errorType)
         case .stopped: return .stopped
@@ -92,6 +95,7 @@ public enum WorkerMain {
                 case .pause: inbox.apply { $0.requestPause() }
                 case .resume: inbox.apply { $0.resume() }
                 case .stop: inbox.apply { $0.requestStop() }
+                case .stopForUser: inbox.apply { $0.requestStop(byUser: true) }
                 }
             }
             guard channel.receive() else {
@@ -168,6 +172,8 @@ final class WorkerBackend: TaskContextBackend, @unchecked Sendable {
     private var pauseRequested = false
     private var blocked = false
     private var stopRequested = false
+    private var stopIsUsers = false
+    private var stopThrown = false
     private var latestState: Data?
     private var retired = false
     private let channel: FrameChannel
@@ -201,16 +207,21 @@ final class WorkerBackend: TaskContextBackend, @unchecked Sendable {
         }
     }
 
-    func requestStop() {
+    func requestStop(byUser: Bool = false) {
         locked {
             stopRequested = true
+            stopIsUsers = stopIsUsers || byUser
             condition.broadcast()
         }
     }
 
+    /// True once a checkpoint threw a user's stop: the attempt then ends stopped.
+    var userStopDelivered: Bool { locked { stopThrown && stopIsUsers } }
+
     func checkpoint() throws {
         condition.lock()
         if stopRequested {
+            stopThrown = true
             condition.unlock()
             throw TaskStopped(reason: "stopped by the host")
         }
@@ -225,6 +236,7 @@ final class WorkerBackend: TaskContextBackend, @unchecked Sendable {
         condition.lock()
         while blocked && !stopRequested { condition.wait() }
         let stop = stopRequested
+        if stop { stopThrown = true }
         condition.unlock()
         if stop { throw TaskStopped(reason: "stopped by the host") }
     }

@@ -11,6 +11,9 @@ enum WorkerCommand: Codable, Sendable {
     case resume
     /// Unwind: the next (or current) checkpoint throws.
     case stop
+    /// A user's stop: as `stop`, and once a checkpoint threw it the attempt ends stopped whatever
+    /// the task returns or throws afterwards.
+    case stopForUser
 }
 
 /// The first command: everything a worker needs to run one attempt.

@@ -85,8 +85,10 @@ extension TaskManager {
                 due = next
             }
             let plan = FiringPlan.make(timing: schedule.timing, due: due, now: now, catchUp: schedule.catchUp, maxCatchUp: schedule.maxCatchUp)
-            guard plan.missed > 0 || !plan.fire.isEmpty else { return nil }
-            return ScheduleCatchUp(scheduleID: schedule.id, name: schedule.name, policy: schedule.catchUp, running: plan.fire, skipped: plan.missed)
+            // A firing due now is on time, not missed, whatever the policy: it is not a catch-up.
+            let late = plan.fire.filter { now.timeIntervalSince($0) > FiringPlan.onTimeWithin }
+            guard plan.missed > 0 || !late.isEmpty else { return nil }
+            return ScheduleCatchUp(scheduleID: schedule.id, name: schedule.name, policy: schedule.catchUp, running: late, skipped: plan.missed)
         }
     }
 

@@ -17,7 +17,7 @@ public final class PluginDirectoryWatcher: Sendable {
     // inotify event bits (linux/inotify.h), spelled out because Glibc imports them untyped.
     private static let modified: UInt32 = 0x2, attributes: UInt32 = 0x4, closedAfterWrite: UInt32 = 0x8
     private static let movedFrom: UInt32 = 0x40, movedTo: UInt32 = 0x80, created: UInt32 = 0x100, deleted: UInt32 = 0x200
-    private static let deletedSelf: UInt32 = 0x400, ignored: UInt32 = 0x8000
+    private static let deletedSelf: UInt32 = 0x400, movedSelf: UInt32 = 0x800, ignored: UInt32 = 0x8000
 
     /// Creates a watcher; call `start()` to begin.
     public init(loader: PluginLoader, settle: Duration = .milliseconds(150), logger: Logger) {
@@ -43,9 +43,9 @@ public final class PluginDirectoryWatcher: Sendable {
             watch = -1
         }
         running.store(true, ordering: .sequentiallyConsistent)
-        let watching = watch >= 0
+        let initial = watch
         let thread = Thread { [self] in
-            self.watch(fd: fd, directory: directory, watching: watching)
+            self.watch(fd: fd, directory: directory, descriptor: initial)
             close(fd)
             finished.signal()
         }
@@ -60,18 +60,21 @@ public final class PluginDirectoryWatcher: Sendable {
         finished.wait()
     }
 
-    private static let mask = closedAfterWrite | movedTo | movedFrom | created | deleted | attributes | modified | deletedSelf
+    private static let mask = closedAfterWrite | movedTo | movedFrom | created | deleted | attributes | modified | deletedSelf | movedSelf
 
-    private func watch(fd: Int32, directory: String, watching initially: Bool) {
+    /// `descriptor`: the directory's watch, or -1 while it does not exist.
+    private func watch(fd: Int32, directory: String, descriptor initial: Int32) {
         let settleMilliseconds = Int32(settle.components.seconds * 1000 + settle.components.attoseconds / 1_000_000_000_000_000)
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var dirty = false
-        var watching = initially
+        var watch = initial
+        // The banner told the first scan's warnings; a rescan logs only new ones.
+        var warned = Set(loader.registry.lastScan?.warnings ?? [])
         while running.load(ordering: .sequentiallyConsistent) {
-            if !watching {
-                // Created since (or made again after a removal): watch it and load what it holds.
-                if inotify_add_watch(fd, directory, Self.mask) >= 0 {
-                    watching = true
+            if watch < 0 {
+                // Created since (or made again after a removal or a move): watch it and load what it holds.
+                watch = inotify_add_watch(fd, directory, Self.mask)
+                if watch >= 0 {
                     dirty = true
                     logger.info("plugins directory appeared; watching it", metadata: ["directory": "\(directory)"])
                 }
@@ -82,7 +85,11 @@ public final class PluginDirectoryWatcher: Sendable {
                 while true {
                     let count = read(fd, &buffer, buffer.count)
                     guard count > 0 else { break }
-                    if Self.containsSelfRemoval(buffer[0..<count]) { watching = false }
+                    if watch >= 0, Self.containsSelfRemoval(buffer[0..<count], of: watch) {
+                        // A moved directory is still watched under its new name: let that go.
+                        inotify_rm_watch(fd, watch)
+                        watch = -1
+                    }
                 }
                 dirty = true
             } else if ready == 0 && dirty {
@@ -91,7 +98,8 @@ public final class PluginDirectoryWatcher: Sendable {
                 let report = loader.scan()
                 // A file still being written is looked at again once the directory is quiet.
                 if report.rejected.contains(where: { $0.code == PluginRejection.stillChanging(seconds: 0).code }) { dirty = true }
-                for warning in report.warnings { logger.warning("\(warning)") }
+                for warning in report.warnings where !warned.contains(warning) { logger.warning("\(warning)") }
+                warned = Set(report.warnings)
                 logger.info(
                     "rescan done",
                     metadata: ["loaded": "\(report.loaded.count)", "rejected": "\(report.rejected.count)", "removed": "\(report.removed.count)"])
@@ -99,17 +107,18 @@ public final class PluginDirectoryWatcher: Sendable {
         }
     }
 
-    /// True if the events in `bytes` say the directory itself went away (removed or moved).
-    private static func containsSelfRemoval(_ bytes: ArraySlice<UInt8>) -> Bool {
+    /// True if the events in `bytes` say the directory watched by `watch` went away (removed or moved).
+    private static func containsSelfRemoval(_ bytes: ArraySlice<UInt8>, of watch: Int32) -> Bool {
         // struct inotify_event { int wd; uint32_t mask; uint32_t cookie; uint32_t len; char name[len]; }
         var offset = bytes.startIndex
         while offset + 16 <= bytes.endIndex {
             func word(_ at: Int) -> UInt32 {
                 UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
             }
+            let descriptor = Int32(bitPattern: word(offset))
             let mask = word(offset + 4)
             let length = Int(word(offset + 12))
-            if mask & (deletedSelf | ignored) != 0 { return true }
+            if descriptor == watch, mask & (deletedSelf | movedSelf | ignored) != 0 { return true }
             offset += 16 + length
         }
         return false

@@ -24,7 +24,7 @@ public enum TaskTypeLookupError: Error, Sendable, Equatable, CustomStringConvert
         switch self {
         case .unknownType(let name, let known):
             "unknown task type '\(name.clippedForMessage)'"
-                + (NearestName.suggestion(for: name, among: known).map { "; did you mean '\($0)'?" } ?? "")
+                + (NearestName.suggestion(for: name, among: known).map { " (did you mean '\($0)'?)" } ?? "")
                 + "; known types: \(known.isEmpty ? "none (no plugin is loaded)" : known.joined(separator: ", "))"
         case .typeUnavailable(let name, let file):
             "task type '\(name)' is no longer available: its plugin file \(file) was removed; put it back to start new tasks"

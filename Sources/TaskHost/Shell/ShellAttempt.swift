@@ -222,6 +222,9 @@ struct ShellAttempt {
                 failure = (ProcessExit(exitCode: nil, signal: Int(signal)).text, "Signal")
             case .couldNotChangeDirectory(let error):
                 failure = ("cannot change to working directory \(command.workingDirectory ?? "?"): \(String(cString: strerror(error)))", "WorkingDirectory")
+            case .couldNotExecute(let error) where error == ENOENT && FileManager.default.fileExists(atPath: program):
+                // The file is there: what exec did not find is the interpreter its #! line names.
+                failure = ("cannot run \(program): the interpreter its #! line names was not found", ShellFailure.commandNotFound)
             case .couldNotExecute(let error) where error == ENOENT:
                 failure = ("command not found: \(program) (\(String(cString: strerror(error))))", ShellFailure.commandNotFound)
             case .couldNotExecute(let error):

@@ -14,7 +14,7 @@ public struct ShellTask: BaseTask {
         ParameterSpec("command", .string, help: "a command line run by /bin/sh -c (instead of argv)"),
         ParameterSpec(
             "cwd", .path,
-            help: "working directory, an absolute path (the CLI sends the directory you run it in; an API submit without one runs in the host's home directory)"),
+            help: "working directory (the CLI makes a relative one absolute and sends the directory you run it in by default; an API submit without one runs in the host's $HOME)"),
         ParameterSpec("env", .string, help: "extra environment entries as a JSON object: {\"FOO\":\"x\"}"),
         ParameterSpec("inheritEnv", .bool, default: .bool(false), help: "start from the host's environment instead of PATH, HOME, LANG, TZ"),
         ParameterSpec("progressPattern", .string, help: "a regular expression whose first capture group is a percentage, read from output lines"),

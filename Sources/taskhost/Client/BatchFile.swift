@@ -18,13 +18,15 @@ struct BatchFile {
         }
         // Every line is checked before anything is sent: a typo on line 90,000 must not leave 80,000 submitted.
         var tasks: [(line: Int, json: Data)] = []
+        var callerSide: [(position: Int, request: SubmitRequest)] = []
         var problems: [String] = []
         for (index, raw) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
             let line = Self.trimmed(raw)
             if line.isEmpty || line.first == UInt8(ascii: "#") { continue }
             let json = Data(line)
             do {
-                _ = try APICoding.decoder.decode(SubmitRequest.self, from: json)
+                let request = try APICoding.decoder.decode(SubmitRequest.self, from: json)
+                if CallerContext.needsCaller(request) { callerSide.append((tasks.count, request)) }
                 tasks.append((index + 1, json))
             } catch {
                 problems.append("line \(index + 1): not a task (\"type\", \"parameters\", \"options\"): \(Self.reason(error))")
@@ -32,6 +34,18 @@ struct BatchFile {
         }
         guard problems.isEmpty else { throw CLIError.failed(Self.summary(problems, file: path)) }
         guard !tasks.isEmpty else { throw CLIError.failed("\(path) holds no tasks (one JSON object per line)") }
+        // Lines that leave the directory or umask to the caller, or give a relative path, get this
+        // caller's, as `start` and `exec` do; the rest are sent as written.
+        var declared: [TaskTypeInfo]?
+        for (position, original) in callerSide {
+            var request = original
+            if declared == nil, request.type != ShellTask.name {
+                declared = try await client.call(.GET, "/v1/types", as: TypeList.self).types
+            }
+            request.parameters = try await CallerContext.resolvingPaths(request.parameters, type: request.type, client: client, known: declared)
+            if request.type == ShellTask.name { try CallerContext.shellDefaults(&request.parameters, umask: nil) }
+            tasks[position].json = try APICoding.encoder.encode(request)
+        }
         var ids: [String] = []
         var created = 0
         for chunk in Self.requests(tasks) {

@@ -8,11 +8,13 @@ enum CallerContext {
     /// The directory the CLI runs in.
     static var directory: String { FileManager.default.currentDirectoryPath }
 
-    /// The caller's file mode creation mask (read by setting it and putting it back).
+    /// The caller's file mode creation mask, from /proc (setting and restoring it would change a
+    /// process-wide value for a moment); the usual 0022 if the kernel does not say.
     static var umask: mode_t {
-        let mask = Glibc.umask(0o022)
-        _ = Glibc.umask(mask)
-        return mask
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("Umask:") }
+        let digits = line.map { $0.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces) } ?? ""
+        return ShellCommand.parseUmask(digits) ?? ShellCommand.defaultUmask
     }
 
     /// `path` made absolute against the caller's directory (unchanged when already absolute or empty).
@@ -25,16 +27,15 @@ enum CallerContext {
     /// `-p path=notes/big.txt` means the file next to the caller, not one next to the host. The
     /// host's declarations are read only when some value is relative; an unknown type is left for
     /// the host to refuse with its own words.
-    static func resolvingPaths(_ parameters: [String: ParameterValue], type: String, client: ControlClient) async throws
-        -> [String: ParameterValue]
-    {
-        let relative = parameters.contains { _, value in
-            if case .string(let text) = value { !text.isEmpty && !text.hasPrefix("/") } else { false }
-        }
-        guard relative else { return parameters }
+    static func resolvingPaths(
+        _ parameters: [String: ParameterValue], type: String, client: ControlClient, known: [TaskTypeInfo]? = nil
+    ) async throws -> [String: ParameterValue] {
+        guard hasRelativeText(parameters) else { return parameters }
         let declared: [TaskTypeInfo]
         if type == ShellTask.name {
             declared = [TaskTypeInfo(ShellTask.self, plugin: "built-in", pluginVersion: "")]
+        } else if let known {
+            declared = known
         } else {
             declared = try await client.call(.GET, "/v1/types", as: TypeList.self).types
         }
@@ -44,6 +45,19 @@ enum CallerContext {
             if case .string(let text)? = parameters[spec.name] { resolved[spec.name] = .string(absolute(text)) }
         }
         return resolved
+    }
+
+    /// True when some text value could be a relative path.
+    static func hasRelativeText(_ parameters: [String: ParameterValue]) -> Bool {
+        parameters.contains { _, value in
+            if case .string(let text) = value { !text.isEmpty && !text.hasPrefix("/") } else { false }
+        }
+    }
+
+    /// True when a submit needs the caller's directory or umask filled in before it is sent.
+    static func needsCaller(_ request: SubmitRequest) -> Bool {
+        let shellDefaultsMissing = request.type == ShellTask.name && (request.parameters["cwd"] == nil || request.parameters["umask"] == nil)
+        return shellDefaultsMissing || hasRelativeText(request.parameters)
     }
 
     /// A shell task's caller-side defaults: the caller's directory and umask unless given.

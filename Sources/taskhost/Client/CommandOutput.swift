@@ -34,32 +34,36 @@ struct CommandOutput: Sendable {
             task = try await client.call(.GET, "/v1/tasks/\(id)", as: TaskDetail.self).task
         }
         if json { try printJSON(task) }
-        let (code, why) = Self.shellExit(task)
-        if let why, !json { printError("taskhost: task \(Formatting.shortID(task.id)) \(why)") }
-        return code
+        let exit = Self.shellExit(task)
+        if let why = exit.why, !json { printError("error: task \(Formatting.shortID(task.id)) \(why.text) [\(why.code)]") }
+        return exit.code
     }
 
-    /// The exit code for a shell task's final record, and what to say about it when the command
-    /// itself did not set it.
-    static func shellExit(_ task: TaskRecord) -> (code: Int32, why: String?) {
+    /// The exit code for a shell task's final record, and what to say (with a code) when the
+    /// command itself did not set it.
+    static func shellExit(_ task: TaskRecord) -> (code: Int32, why: (text: String, code: String)?) {
         if task.status == .failed, task.error?.type == TaskFailure.timeoutType {
             let limit = task.timeoutSeconds.map { " after \(Formatting.duration($0))" } ?? ""
-            return (ExitStatus.timedOut, "timed out\(limit)")
+            return (ExitStatus.timedOut, ("timed out\(limit)", "timed_out"))
         }
         let ended = task.status == .finished || task.status == .failed
         if let code = task.exitCode, ended { return (Int32(clamping: code), nil) }
         if let signal = task.signal, ended || task.status == .stopped {
-            return (Int32(clamping: 128 + signal), task.status == .stopped ? "stopped (\(ProcessExit(exitCode: nil, signal: signal).text))" : nil)
+            // A signal number from the API is not trusted to be small.
+            let code = ExitStatus.signalBase + Int32(clamping: min(max(signal, 0), 127))
+            return (code, task.status == .stopped ? ("stopped (\(ProcessExit(exitCode: nil, signal: signal).text))", "task_stopped") : nil)
         }
         let message = task.error.map { ": \($0.message)" } ?? ""
         switch task.error?.type {
-        case ShellFailure.commandNotFound? where task.status == .failed: return (ExitStatus.commandNotFound, "failed\(message)")
-        case ShellFailure.cannotExecute? where task.status == .failed: return (ExitStatus.cannotExecute, "failed\(message)")
+        case ShellFailure.commandNotFound? where task.status == .failed:
+            return (ExitStatus.commandNotFound, ("failed\(message)", "command_not_found"))
+        case ShellFailure.cannotExecute? where task.status == .failed:
+            return (ExitStatus.cannotExecute, ("failed\(message)", "cannot_execute"))
         default: break
         }
         if task.status == .finished { return (ExitStatus.ok, nil) }
         var why = task.status.rawValue + message
         if task.status == .stopped, let code = task.exitCode { why += " (the command exited with \(code))" }
-        return (ExitStatus.failed, why)
+        return (ExitStatus.failed, (why, "task_\(task.status.rawValue)"))
     }
 }

@@ -27,8 +27,8 @@ struct TaskActionRunner {
                 let checkpointsOften = record.type == ShellTask.name || record.isolation == .process
                     || (record.secondsSinceCheckpoint ?? 0) < Self.recentCheckpoint
                 let requested = (record.stopRequested || record.pauseRequested) && checkpointsOften
-                if requested || (record.status == .pending && verb != "paused") {
-                    record = try await settled(record, client: client)
+                if requested || (record.status == .pending && verb != "paused") || Self.awaitsExit(record, verb: verb) {
+                    record = try await settled(record, verb: verb, client: client)
                 }
                 records.append(record)
                 if !json {
@@ -46,13 +46,20 @@ struct TaskActionRunner {
 }
 
 extension TaskActionRunner {
+    /// A command stopped while paused is `stopped` at once; its exit comes a moment later, once the
+    /// thawed group has had its SIGTERM: worth waiting for, so both ways of stopping answer alike.
+    static func awaitsExit(_ record: TaskRecord, verb: String) -> Bool {
+        verb == "stopped" && record.status == .stopped && record.type == ShellTask.name && record.attempt > 0 && record.exitCode == nil
+            && record.signal == nil
+    }
+
     /// A thread that checkpointed within this many seconds is expected to honour a request within the second.
     static let recentCheckpoint = 0.25
 
     /// The task once its pending request took effect (or a resumed one runs again), or as it is after a second.
-    private func settled(_ record: TaskRecord, client: ControlClient) async throws -> TaskRecord {
+    private func settled(_ record: TaskRecord, verb: String, client: ControlClient) async throws -> TaskRecord {
         var current = record
-        for _ in 0..<50 where current.stopRequested || current.pauseRequested || current.status == .pending {
+        for _ in 0..<50 where current.stopRequested || current.pauseRequested || current.status == .pending || Self.awaitsExit(current, verb: verb) {
             try await Task.sleep(for: .milliseconds(20))
             current = try await client.call(.GET, "/v1/tasks/\(record.id)", as: TaskDetail.self).task
         }

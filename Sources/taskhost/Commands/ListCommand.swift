@@ -32,7 +32,7 @@ struct ListCommand: AsyncParsableCommand {
     @Option(name: .long, help: "At most this many tasks per page.")
     var limit = 50
 
-    @Option(name: .long, help: "Continue after this cursor (the nextCursor of the previous page).")
+    @Option(name: .long, parsing: .unconditional, help: "Continue after this cursor (the nextCursor of the previous page).")
     var cursor: Int64?
 
     @Flag(name: .long, help: "Every matching task, page after page.")
@@ -48,6 +48,7 @@ struct ListCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...10_000).contains(limit) else { throw ValidationError("--limit \(limit) must be from 1 to 10000") }
+        if let cursor, cursor < 0 { throw ValidationError("--cursor \(cursor) must be a nextCursor of an earlier page (0 or more)") }
         if watch && all { throw ValidationError("give --watch or --all, not both") }
     }
 
@@ -170,18 +171,18 @@ struct LogsCommand: AsyncParsableCommand {
         let reader = follow ? .daemon(host.client()) : try await TaskReader.connect(host)
         let taskID = try await reader.detail(id).task.id
         let newest = tail != nil
+        // Following a window: the newest line is read first, so whatever is logged while the
+        // window is read comes with the stream (and what the window already printed is skipped).
+        let newestBefore = follow && (newest || sinceDate != nil)
+            ? try await reader.logs(taskID, after: 0, limit: 1, newest: true).last?.sequence ?? 0 : nil
         let entries = try await reader.logs(taskID, after: 0, limit: tail ?? limit, newest: newest, since: sinceDate)
         if json && !follow {
             return try printJSON(LogPage(lines: entries, nextCursor: nil))
         }
         for entry in entries { try print(line: entry) }
         guard follow else { return }
-        // Continue after what was printed; with nothing printed, after the newest line so far.
-        var cursor = entries.last?.sequence ?? 0
-        if entries.isEmpty, newest || sinceDate != nil {
-            cursor = try await reader.logs(taskID, after: 0, limit: 1, newest: true).last?.sequence ?? 0
-        }
-        try await followLogs(taskID, after: cursor, client: host.client())
+        let printed = entries.last?.sequence ?? 0
+        try await followLogs(taskID, after: newestBefore ?? printed, skippingThrough: printed, client: host.client())
     }
 
     private func print(line entry: TaskLogEntry) throws {
@@ -192,17 +193,15 @@ struct LogsCommand: AsyncParsableCommand {
         }
     }
 
-    private func followLogs(_ id: String, after cursor: Int64, client: ControlClient) async throws {
+    /// Streams the lines after `cursor` until the task ends, leaving out those up to `skippingThrough` (already printed).
+    private func followLogs(_ id: String, after cursor: Int64, skippingThrough printed: Int64, client: ControlClient) async throws {
         let buffer = LockedData()
         let json = json
         try await client.exchange(.GET, "/v1/tasks/\(id)/logs?follow=1&after=\(cursor)", timeout: nil) { chunk in
             buffer.append(chunk)
             for line in buffer.takeLines() {
-                if json {
-                    Swift.print(line)
-                } else if let entry = try? APICoding.decoder.decode(TaskLogEntry.self, from: Data(line.utf8)) {
-                    Swift.print(TaskText.logLine(entry))
-                }
+                guard let entry = try? APICoding.decoder.decode(TaskLogEntry.self, from: Data(line.utf8)), entry.sequence > printed else { continue }
+                Swift.print(json ? line : TaskText.logLine(entry))
                 fflush(nil)
             }
         }

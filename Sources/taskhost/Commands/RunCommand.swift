@@ -30,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The plugins directory (default: ./plugins.d).")
     var plugins: String?
 
-    @Option(name: .long, help: "Fail the run after this long (10m).")
+    @Option(name: .long, parsing: .unconditional, help: "Fail the run after this long (30s, 10m; a unit is required).")
     var timeout: String?
 
     @Flag(name: .long, help: "Print the final task as JSON.")
@@ -54,18 +54,17 @@ struct RunCommand: AsyncParsableCommand {
         do {
             manager = TaskManager(store: try TaskStore(path: paths.database.path), registry: loader.registry, configuration: .init(maxRunning: 1), logger: logger)
             try manager.start()
-        } catch { throw CLIError.failed(error.description) }
+        } catch { throw CLIError.core(error) }
         defer { manager.shutdown(grace: .seconds(5)) }
 
         var options = SubmitOptions()
         if let timeout {
-            guard let seconds = DurationParser.seconds(timeout), seconds > 0 else { throw CLIError.usage("--timeout '\(timeout)' is not a duration") }
-            options.timeoutSeconds = seconds
+            options.timeoutSeconds = try DurationParser.checked(timeout, flag: "--timeout", allowZero: false)
         }
         let parameters = try KeyValue.parse(p, what: "-p").mapValues { ParameterValue.string($0) }
         let id: String
         do { id = try manager.submit(type: type, parameters: parameters, options: options, actor: "cli run") } catch {
-            throw CLIError.failed(error.description)
+            throw CLIError.core(error)
         }
 
         // Ctrl-C asks the task to stop at its next checkpoint; its hooks run and the run ends cleanly.

@@ -35,9 +35,18 @@ struct ShellOptions: ParsableArguments {
         if !entries.isEmpty { parameters["env"] = .string(try Self.json(entries)) }
         if inheritEnv { parameters["inheritEnv"] = .bool(true) }
         if let progressPattern { parameters["progressPattern"] = .string(progressPattern) }
-        if let grace { parameters["grace"] = .double(try DurationParser.checked(grace, flag: "--grace", allowZero: true)) }
+        if let grace { parameters["grace"] = .double(try Self.graceSeconds(grace)) }
         try CallerContext.shellDefaults(&parameters, umask: umask)
         return parameters
+    }
+
+    /// `--grace` in seconds: 0 to an hour, the range the shell type accepts.
+    static func graceSeconds(_ text: String) throws -> Double {
+        let range = "it must be from 0s to \(Int(ShellCommand.maxGraceSeconds / 60))m"
+        guard !text.trimmingCharacters(in: .whitespaces).hasPrefix("-") else { throw CLIError.usage("--grace '\(text.clippedForMessage)' is out of range: \(range)") }
+        let seconds = try DurationParser.checked(text, flag: "--grace", allowZero: true)
+        guard seconds <= ShellCommand.maxGraceSeconds else { throw CLIError.usage("--grace '\(text.clippedForMessage)' is out of range: \(range)") }
+        return seconds
     }
 
     private static func json<Value: Encodable>(_ value: Value) throws -> String {

@@ -16,7 +16,7 @@ struct StartCommand: AsyncParsableCommand {
                                     # a second submit with that key returns the first id
               taskhost start chaos -p mode=leak --isolation process --memory-limit 200M
               taskhost start --from-file tasks.jsonl
-                                    # a task a line: {"type":…,"parameters":…,"options":…}
+                                    # a line a task: {"type":…,"parameters":…}
             """
     )
 

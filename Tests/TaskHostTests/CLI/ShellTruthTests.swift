@@ -51,7 +51,7 @@ struct ShellTruthTests {
         #expect(try eventually { try daemon.logEntries(paused).contains { $0.message == "up" } })
         #expect(try daemon.cli("pause", paused).stdout.contains("now paused"))
         let stopPaused = try daemon.cli("stop", paused)
-        #expect(stopPaused.stdout.contains("now stopped"), "\(stopPaused.stdout)")
+        #expect(stopPaused.stdout.contains("now stopped (its command exited with 0)"), "\(stopPaused.stdout)")
         #expect(try eventually(within: 10) { try daemon.detail(paused).task.exitCode == 0 })
         let pausedTask = try daemon.detail(paused).task
         #expect(pausedTask.status == .stopped, "\(pausedTask)")
@@ -68,24 +68,30 @@ struct ShellTruthTests {
         #expect(shown.stdout.contains("status      stopped") && shown.stdout.contains("exit        exited with 0"), "\(shown.stdout)")
     }
 
-    @Test("a plugin task that swallows its stop (returns, or throws its own error) still ends stopped")
-    func pluginStopHonoured() throws {
+    @Test("a plugin task that swallows its stop (returns, or throws its own error) still ends stopped, on a thread or in a worker",
+        arguments: ["thread", "process"])
+    func pluginStopHonoured(isolation: String) throws {
         let daemon = try DaemonFixture(plugins: ["TestTasksFixture"])
         for fail in ["false", "true"] {
-            let id = try daemon.cli("start", "stop-swallower", "-p", "fail=\(fail)").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let id = try daemon.cli("start", "stop-swallower", "-p", "fail=\(fail)", "--isolation", isolation).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(try eventually { try daemon.detail(id).task.status == .running })
+            Thread.sleep(forTimeInterval: 0.2)
             let stop = try daemon.cli("stop", id)
-            #expect(stop.stdout.contains("now stopped"), "fail=\(fail): \(stop.stdout)")
-            #expect(try daemon.detail(id).task.status == .stopped)
+            #expect(stop.stdout.contains("now stopped"), "\(isolation) fail=\(fail): \(stop.stdout)")
+            Thread.sleep(forTimeInterval: 0.3)
+            let task = try daemon.detail(id).task
+            #expect(task.status == .stopped && task.notice == nil, "\(isolation) fail=\(fail): \(task)")
         }
         // Paused at its checkpoint, then stopped: the stop thrown there is swallowed too.
-        let paused = try daemon.cli("start", "stop-swallower").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let paused = try daemon.cli("start", "stop-swallower", "--isolation", isolation).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try eventually { try daemon.detail(paused).task.status == .running })
+        Thread.sleep(forTimeInterval: 0.2)
         #expect(try daemon.cli("pause", paused).stdout.contains("now paused"))
         #expect(try daemon.cli("stop", paused).stdout.contains("now stopped"))
-        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try eventually { try daemon.detail(paused).attempts.last?.outcome != nil })
         let detail = try daemon.detail(paused)
-        #expect(detail.task.status == .stopped && detail.attempts.last?.outcome == "stopped", "\(detail)")
+        #expect(detail.task.status == .stopped && detail.attempts.last?.outcome == "stopped", "\(isolation): \(detail)")
     }
 
     @Test("exec --wait exits as a shell would: 127 not found, 126 not executable, 124 and a word on a timeout")

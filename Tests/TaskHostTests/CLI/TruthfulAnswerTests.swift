@@ -48,8 +48,21 @@ struct TruthfulAnswerTests {
         let inTreeTask = try #require(inTree.stdout.split(separator: "\n").first.map(String.init))
         #expect(try daemon.logEntries(inTreeTask).map(\.message) == [tree.standardized.path])
 
+        // start --from-file: lines that leave the directory and umask to the caller, or give a relative path, get the caller's.
+        try Data(#"""
+            {"type":"shell","parameters":{"command":"umask; pwd"}}
+            {"type":"hash-tree","parameters":{"path":"tree"}}
+            """#.utf8).write(to: here.appendingPathComponent("batch.jsonl"))
+        let batch = try runCommand(
+            "/bin/sh", ["-c", "umask 0027; exec '\(BuildProducts.taskhost.path)' start --from-file batch.jsonl"], in: here, environment: environment)
+        #expect(batch.status == 0, "\(batch.stderr)")
+        let batchIDs = batch.stdout.split(separator: "\n").map(String.init)
+        try #require(batchIDs.count == 2)
+        #expect(try eventually(within: 10) { try daemon.logEntries(batchIDs[0]).map(\.message) == ["0027", here.standardized.path] })
+        #expect(try daemon.detail(batchIDs[1]).task.parameters["path"] == .string(tree.standardized.path))
+
         let types = try daemon.cli("types")
-        #expect(types.stdout.contains("the CLI sends the directory you run it in"), "\(types.stdout)")
+        #expect(types.stdout.contains("sends the directory you run it in by default"), "\(types.stdout)")
         #expect(types.stdout.contains("A relative path (-p path=notes/a.txt, -p cwd=site) means one in the directory you run taskhost in."))
     }
 
@@ -83,7 +96,7 @@ struct TruthfulAnswerTests {
         let daemon = try DaemonFixture(plugins: ["Sleep", "HashTree"])
         let nearMiss = try daemon.cli("start", "hash-tre")
         #expect(nearMiss.status == 1)
-        #expect(nearMiss.stderr.contains("unknown task type 'hash-tre'; did you mean 'hash-tree'?"), "\(nearMiss.stderr)")
+        #expect(nearMiss.stderr.contains("unknown task type 'hash-tre' (did you mean 'hash-tree'?)"), "\(nearMiss.stderr)")
         #expect(nearMiss.stderr.hasSuffix("[unknown_type]\n"))
         let far = try daemon.cli("start", "zzzzzz")
         #expect(!far.stderr.contains("did you mean"))
@@ -135,6 +148,15 @@ struct TruthfulAnswerTests {
         })
         let start = try runCommand(BuildProducts.taskhost.path, ["start", "sleep", "-p", "seconds=0", "--wait"], environment: environment)
         #expect(start.status == 0, "\(start.stderr)")
+        // Moved away and made again: the new directory is the one watched.
+        try FileManager.default.moveItem(at: plugins, to: plugins.deletingLastPathComponent().appendingPathComponent("plugins.old"))
+        Thread.sleep(forTimeInterval: 0.5)
+        try FileManager.default.createDirectory(at: plugins, withIntermediateDirectories: true)
+        try install(BuildProducts.plugin("HashTree"), into: plugins, as: nil)
+        #expect(try eventually(within: 5) {
+            let types = try runCommand(BuildProducts.taskhost.path, ["types"], environment: environment).stdout
+            return types.contains("hash-tree")
+        }, "a plugin dropped into the directory made again after a move loads")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         let banner = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
