@@ -6,7 +6,7 @@ public struct DaemonConfiguration: Sendable {
     /// Home and plugins directory.
     public var paths: HostPaths
     /// At most this many tasks run at once.
-    public var workers: Int
+    public var slots: Int
     /// An optional TCP listener (loopback unless `allowNonLoopback`), protected by a bearer token.
     public var http: (host: String, port: Int)?
     /// Listen on a non-loopback address (the token is then all that protects the host).
@@ -30,14 +30,14 @@ public struct DaemonConfiguration: Sendable {
 
     /// Creates a configuration with the defaults of `taskhost serve`.
     public init(
-        paths: HostPaths, workers: Int = 4, http: (host: String, port: Int)? = nil, allowNonLoopback: Bool = false,
+        paths: HostPaths, slots: Int = 4, http: (host: String, port: Int)? = nil, allowNonLoopback: Bool = false,
         shutdownGrace: Duration = .seconds(10), allowInsecurePlugins: Bool = false, retentionSeconds: Double? = nil,
         durability: StoreDurability = .process, limits: TaskLimits = TaskLimits(), defaultIsolation: TaskIsolation = .thread
     ) {
         self.defaultIsolation = defaultIsolation
         self.limits = limits
         self.paths = paths
-        self.workers = workers
+        self.slots = slots
         self.http = http
         self.allowNonLoopback = allowNonLoopback
         self.shutdownGrace = shutdownGrace

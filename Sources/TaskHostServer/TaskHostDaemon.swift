@@ -41,7 +41,7 @@ public enum TaskHostDaemon {
         let manager = TaskManager(
             store: store, registry: loader.registry,
             configuration: TaskManagerConfiguration(
-                maxRunning: configuration.workers, retentionSeconds: configuration.retentionSeconds, limits: configuration.limits,
+                maxRunning: configuration.slots, limits: configuration.limits,
                 defaultIsolation: configuration.defaultIsolation, workerExecutable: configuration.probeExecutable),
             logger: logger)
         let recovery: RecoveryReport

@@ -143,7 +143,9 @@ extension TaskManager {
             update.audit = (action.rawValue, actor, nil)
             let apply = plan(task, &update)
             try wait(try storage.enqueue(update))
+            let before = task.status
             apply()
+            checkControl(id, action, from: before, to: task.status)
             state.live[id] = task.status.isTerminal && task.control == nil ? nil : task
             // Published with the lock held: events go out in the order the changes were made.
             events.publish(.status(taskID: task.id, status: task.status, attempt: task.attempt))

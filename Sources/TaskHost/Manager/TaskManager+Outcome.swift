@@ -28,6 +28,7 @@ extension TaskManager {
         let taskID = task.id
         let now = Date().timeIntervalSince1970
         let outcome = truthfulOutcome(reported, for: task)
+        let before = task.status
         state.releaseSlot(task)
         state.withThread[taskID] = nil
         task.control = nil
@@ -88,10 +89,22 @@ extension TaskManager {
             // Asked to stop, it finished without reaching a checkpoint: its work is done, and the record says both.
             update.set(.notice("a stop was requested but the task finished before reaching a checkpoint; its result is kept"))
         }
+        checkTransition(taskID, from: before, on: Self.event(of: outcome, endingIn: task.status, isCommand: task.isCommand), to: task.status)
         writeOutcome(update, of: task)
         // The scheduler (or a shutdown) has something to do only if a task waits for the freed
         // slot or this one goes back to the queue; sparing the wake-up matters for short tasks.
         if !state.ready.isEmpty || task.status == .pending || !state.acceptingWork { lock.broadcast() }
+    }
+
+    /// The lifecycle event an attempt's outcome is, given the status it led to.
+    static func event(of outcome: AttemptOutcome, endingIn status: TaskStatus, isCommand: Bool) -> LifecycleEvent {
+        switch outcome {
+        case .finished: .finish
+        case .failed, .stopped(.timeout): status == .pending ? .retry : .fail
+        case .stopped(.user): .stopReached
+        case .stopped(.restart): .restartReached
+        case .stopped(.shutdown): status == .interrupted ? .interrupt : .suspend
+        }
     }
 
     /// What the attempt's end means given what was asked of it: a restart asked of a task that

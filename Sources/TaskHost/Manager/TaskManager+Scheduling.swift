@@ -77,6 +77,7 @@ extension TaskManager {
             logger.warning("could not record a resume; retrying", metadata: ["task": "\(task.id)", "error": "\(error)"])
             return
         }
+        checkTransition(task.id, from: task.status, on: .resumeAttempt, to: .running)
         task.status = .running
         if let pausedAt = task.pausedAt, let deadline = task.deadline {
             // Time spent paused does not count against the timeout.
@@ -127,6 +128,7 @@ extension TaskManager {
             writeOutcome(update, of: task)
         } else {
             task.requestedStop = nil
+            checkTransition(taskID, from: task.status, on: .startNotRecorded, to: .pending)
             task.status = .pending
             task.runAt = now + 1
             state.enqueue(task, now: now)
@@ -145,6 +147,7 @@ extension TaskManager {
     func prepareThread(
         _ task: LiveTask, type: any BaseTask.Type, now: Double, startWrite: (any CommitTicket)?, publish: Bool = true
     ) -> TaskThreadPool.Job {
+        checkTransition(task.id, from: task.status, on: .launch, to: .running)
         task.status = .running
         task.runAt = nil
         task.requestedStop = nil
@@ -240,8 +243,9 @@ extension TaskManager {
     func threadReachedPause(_ control: RunControl) {
         lock.lock()
         defer { lock.unlock() }
+        // A stop asked for meanwhile wins: the thread unwinds from this checkpoint, never shown paused.
         guard let task = state.live[control.taskID], task.control === control, task.status == .running, task.pauseRequested,
-            state.acceptingWork
+            task.requestedStop == nil, state.acceptingWork
         else {
             control.resume()
             return
@@ -256,6 +260,7 @@ extension TaskManager {
             DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [weak self] in self?.threadReachedPause(control) }
             return
         }
+        checkTransition(task.id, from: task.status, on: .reachPause, to: .paused)
         task.status = .paused
         task.pauseRequested = false
         task.pausedAt = Date().timeIntervalSince1970

@@ -30,6 +30,10 @@ public final class TaskManager: @unchecked Sendable {
     let unwrittenStatuses = Mutex<[String: TaskStatus]>([:])
     let controls = Mutex<[String: RunControl]>([:])
     let committedOutcomes = CommittedOutcomes()
+    /// Host transitions the table does not allow (each logged); a correct host keeps it at 0.
+    let lifecycleViolations = Atomic<Int>(0)
+    /// The first few of them, "from --event--> to", for a test's failure message.
+    let lifecycleViolationSamples = Mutex<[String]>([])
     private let pool = Mutex<WorkerPool?>(nil)
     private let runner = Mutex<ScheduleRunner?>(nil)
 

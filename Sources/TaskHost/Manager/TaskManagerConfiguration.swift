@@ -2,8 +2,6 @@
 public struct TaskManagerConfiguration: Sendable {
     /// At most this many tasks run at once (paused tasks do not count).
     public var maxRunning: Int
-    /// Terminal tasks older than this many seconds are pruned automatically (nil: keep forever).
-    public var retentionSeconds: Double?
     /// The actor recorded in the audit log for actions the host takes itself.
     public var hostActor: String
     /// Size limits on results, parameters, tags and log lines.
@@ -14,15 +12,14 @@ public struct TaskManagerConfiguration: Sendable {
     /// (nil: process isolation is refused with the reason).
     public var workerExecutable: String?
 
-    /// Creates a configuration; by default 4 tasks run at once and nothing is pruned.
+    /// Creates a configuration; by default 4 tasks run at once.
     public init(
-        maxRunning: Int = 4, retentionSeconds: Double? = nil, hostActor: String = "host", limits: TaskLimits = TaskLimits(),
+        maxRunning: Int = 4, hostActor: String = "host", limits: TaskLimits = TaskLimits(),
         defaultIsolation: TaskIsolation = .thread, workerExecutable: String? = nil
     ) {
         self.defaultIsolation = defaultIsolation
         self.workerExecutable = workerExecutable
         self.maxRunning = max(1, maxRunning)
-        self.retentionSeconds = retentionSeconds
         self.hostActor = hostActor
         self.limits = limits
     }

@@ -12,7 +12,7 @@ public enum TaskAction: String, Sendable, Codable, CaseIterable {
     case delete
 }
 
-/// The one place that says which action is allowed in which status.
+/// Which action is allowed in which status, as the transition table (`TaskTransitions`) says.
 ///
 /// | status \ action | pause | resume | stop | restart | delete |
 /// |---|---|---|---|---|---|
@@ -27,13 +27,7 @@ public enum TaskAction: String, Sendable, Codable, CaseIterable {
 public enum TaskLifecycle {
     /// The statuses in which `action` is allowed.
     public static func allowedStatuses(for action: TaskAction) -> [TaskStatus] {
-        switch action {
-        case .pause: [.pending, .running]
-        case .resume: [.paused, .interrupted]
-        case .stop: [.pending, .running, .paused]
-        case .restart: [.running, .paused, .finished, .failed, .stopped, .interrupted]
-        case .delete: [.finished, .failed, .stopped, .interrupted]
-        }
+        TaskTransitions.statuses(allowing: action)
     }
 
     /// Throws `.illegalTransition` unless `action` is allowed for a task in `status`.

@@ -20,7 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
 
             Examples:
               taskhost serve
-              taskhost serve --home /var/lib/myapp/tasks --plugins ./plugins.d --workers 8
+              taskhost serve --home /var/lib/myapp/tasks --plugins ./plugins.d --slots 8
               taskhost serve --http 127.0.0.1:8080
             """
     )
@@ -28,8 +28,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The plugins directory (default: ./plugins.d).")
     var plugins: String?
 
-    @Option(name: .long, help: "At most this many tasks run at once.")
-    var workers = 4
+    @Option(name: [.customLong("slots"), .customLong("workers")], help: "Task slots: at most this many tasks run at once (--workers is the old name).")
+    var slots = 4
 
     @Option(name: .long, help: "Also listen on HOST:PORT (loopback only unless --allow-remote), token required.")
     var http: String?
@@ -57,7 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var host: HostOptions
 
     func validate() throws {
-        guard workers >= 1 && workers <= 10_000 else { throw ValidationError("--workers must be 1...10000") }
+        guard slots >= 1 && slots <= 10_000 else { throw ValidationError("--slots must be 1...10000") }
         do {
             _ = try DurationParser.checked(grace, flag: "--grace", allowZero: true)
             if let retention { _ = try DurationParser.checked(retention, flag: "--retention", allowZero: true) }
@@ -76,7 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "taskhost") { StreamLogHandler.standardError(label: $0) }
         logger.logLevel = host.verbose ? .debug : .warning
         var configuration = DaemonConfiguration(
-            paths: host.paths(plugins: plugins), workers: workers, http: http.flatMap(Self.parseAddress),
+            paths: host.paths(plugins: plugins), slots: slots, http: http.flatMap(Self.parseAddress),
             allowNonLoopback: allowRemote, shutdownGrace: .milliseconds(Int64((DurationParser.seconds(grace) ?? 10) * 1000)),
             allowInsecurePlugins: host.allowInsecurePlugins, retentionSeconds: retention.flatMap(DurationParser.seconds),
             durability: StoreDurability(rawValue: durability) ?? .process, limits: try limits.taskLimits(),
@@ -144,7 +144,7 @@ struct ServeCommand: AsyncParsableCommand {
         for suspect in recovery.suspects {
             out += "  failed    \(suspect): suspected of crashing the host (\(hostDeathsBeforeSuspect) host deaths while it ran); not run again\n"
         }
-        out += "  workers   \(startup.configuration.workers) (isolation: \(startup.configuration.defaultIsolation.rawValue))\n"
+        out += "  slots     \(startup.configuration.slots) tasks at once (isolation: \(startup.configuration.defaultIsolation.rawValue))\n"
         out += "  shell     \(startup.configuration.shellEnabled ? "on: `taskhost exec -- CMD` runs commands as you (serve --no-shell turns it off)" : "off (--no-shell)")\n"
         return out
     }

@@ -104,7 +104,7 @@ struct SmallThingsTests {
             }
             var banner = ""
             let deadline = Date().addingTimeInterval(30)
-            while !banner.contains("workers") && Date() < deadline && process.isRunning {
+            while !banner.contains("slots") && Date() < deadline && process.isRunning {
                 banner += String(decoding: pipe.fileHandleForReading.availableData, as: UTF8.self)
             }
             let line = try #require(banner.split(separator: "\n").first { $0.contains(shown) }, "\(banner)")

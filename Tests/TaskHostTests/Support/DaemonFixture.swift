@@ -25,7 +25,7 @@ final class DaemonFixture: @unchecked Sendable {
 
     /// Starts (or restarts) the daemon on the same home and waits until it answers.
     func start(workers: Int = 4, grace: String = "5s") throws {
-        var arguments = ["serve", "--home", home.path, "--plugins", files.plugins.path, "--workers", String(workers), "--grace", grace]
+        var arguments = ["serve", "--home", home.path, "--plugins", files.plugins.path, "--slots", String(workers), "--grace", grace]
         if let port { arguments += ["--http", "127.0.0.1:\(port)"] }
         arguments += extraArguments
         process.executableURL = BuildProducts.taskhost
@@ -45,7 +45,7 @@ final class DaemonFixture: @unchecked Sendable {
             }
         }.start()
         let deadline = Date().addingTimeInterval(30)
-        while !banner.contains("workers") {
+        while !banner.contains("slots") {
             guard Date() < deadline, process.isRunning else { throw FixtureError("taskhost serve did not start:\n\(banner)") }
             Thread.sleep(forTimeInterval: 0.02)
         }
