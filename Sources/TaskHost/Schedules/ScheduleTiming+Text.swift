@@ -34,11 +34,5 @@ extension ScheduleTiming {
     }
 
     /// A UTC ISO 8601 time with a `Z` (fractions of a second only when there are some).
-    public static func iso(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        let whole = date.timeIntervalSince1970 == date.timeIntervalSince1970.rounded()
-        formatter.formatOptions = whole ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
-    }
+    public static func iso(_ date: Date) -> String { ISOTime.utc(date) }
 }

@@ -77,16 +77,7 @@ public struct FiringList: Sendable, Codable, Equatable {
     public init(_ dates: [Date], timeZone zone: String) {
         let resolved = TimeZone(identifier: zone) ?? TimeZone(identifier: "UTC") ?? .current
         timeZone = zone
-        firings = dates.map { Firing(at: ScheduleTiming.iso($0), local: Self.local($0, in: resolved)) }
-    }
-
-    /// ISO 8601 with the zone's offset at that instant.
-    static func local(_ date: Date, in zone: TimeZone) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = zone
-        let whole = date.timeIntervalSince1970 == date.timeIntervalSince1970.rounded()
-        formatter.formatOptions = whole ? [.withInternetDateTime] : [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        firings = dates.map { Firing(at: ISOTime.utc($0), local: ISOTime.text($0, in: resolved)) }
     }
 }
 

@@ -48,8 +48,7 @@ public enum TimeBounds {
     /// An ISO 8601 UTC text for any number of seconds since 1970, even one no date can hold.
     static func iso(_ seconds: Double) -> String {
         guard seconds.isFinite, abs(seconds) < 1e12 else { return describe(seconds) + " s since 1970" }
-        let formatter = ISO8601DateFormatter()
-        return formatter.string(from: Date(timeIntervalSince1970: seconds))
+        return ISOTime.utc(Date(timeIntervalSince1970: seconds), wholeSeconds: true)
     }
 
     /// A number as a person can read it, cut short if huge.

@@ -18,7 +18,7 @@ extension ControlAPI {
         group.get("schedules/preview") { request, _ in
             let query = request.uri.queryParameters
             let from = try query.get("from").map { text -> Date in
-                guard let date = ISO8601DateFormatter().date(from: text) else {
+                guard let date = ISOTime.date(text) else {
                     throw APIError(.badRequest, code: "invalid_option", message: "from '\(text.clippedForMessage)' is not an ISO 8601 time")
                 }
                 return date

@@ -77,7 +77,7 @@ extension ControlAPI {
             let limit = tail ?? query.get("limit").flatMap { Int($0) } ?? 1000
             let since = try query.get("since").map { text -> Date in
                 if let seconds = Double(text), seconds.isFinite { return Date(timeIntervalSince1970: seconds) }
-                guard let date = ISO8601DateFormatter().date(from: text) else {
+                guard let date = ISOTime.date(text) else {
                     throw APIError(
                         .badRequest, code: "invalid_option", message: "since '\(text.clippedForMessage)' is not an ISO 8601 time or Unix seconds")
                 }

@@ -159,7 +159,7 @@ struct LogsCommand: AsyncParsableCommand {
 
     /// `--since`: a duration before now (10m, 2h) or an ISO 8601 time.
     static func sinceDate(_ text: String, now: Date = Date()) throws -> Date {
-        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        if let date = ISOTime.date(text) { return date }
         guard text.contains(where: \.isLetter), let seconds = DurationParser.seconds(text) else {
             throw ValidationError("--since '\(text.clippedForMessage)' is not a duration (10m, 2h, 1d) or an ISO 8601 time (2026-12-01T09:00:00Z)")
         }

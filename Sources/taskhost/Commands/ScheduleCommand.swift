@@ -285,7 +285,7 @@ struct SchedulePreviewCommand: AsyncParsableCommand {
     func run() async throws {
         var start = Date()
         if let from {
-            guard let date = ISO8601DateFormatter().date(from: from) else { throw CLIError.usage("--from '\(from.clippedForMessage)' is not an ISO 8601 time") }
+            guard let date = ISOTime.date(from) else { throw CLIError.usage("--from '\(from.clippedForMessage)' is not an ISO 8601 time") }
             start = date
         }
         guard (1...10_000).contains(n) else { throw CLIError.usage("-n \(n) is out of range 1-10000") }

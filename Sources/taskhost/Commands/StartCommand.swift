@@ -115,7 +115,7 @@ enum KeyValue {
 /// Absolute times: ISO 8601, or HH:MM (today, or tomorrow if already past).
 enum TimeParser {
     static func date(_ text: String, now: Date = Date()) -> Date? {
-        if let date = ISO8601DateFormatter().date(from: text) { return date }
+        if let date = ISOTime.date(text) { return date }
         let parts = text.split(separator: ":").compactMap { Int($0) }
         guard parts.count == 2, (0..<24).contains(parts[0]), (0..<60).contains(parts[1]) else { return nil }
         let calendar = Calendar.current

@@ -79,9 +79,5 @@ enum TaskText {
         "\(iso(entry.at)) \(entry.level.rawValue.uppercased().padding(toLength: 7, withPad: " ", startingAt: 0)) \(entry.message)"
     }
 
-    static func iso(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    static func iso(_ date: Date) -> String { ISOTime.utc(date, wholeSeconds: true) }
 }

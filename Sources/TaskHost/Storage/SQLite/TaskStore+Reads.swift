@@ -13,17 +13,33 @@ extension TaskStore {
 
     /// The full id of the one task whose id starts with `prefix` (like git).
     public func resolveID(_ prefix: String) throws(TaskHostError) -> String {
-        let clean = prefix.lowercased()
-        guard !clean.isEmpty, clean.count <= 32, clean.allSatisfy(\.isHexDigit) else { throw .taskNotFound(prefix.clippedForMessage) }
-        let range: [SQLiteValue] = [.text(clean), .text(clean + "g")]
-        let (matches, total) = try read { connection in
-            let ids = try connection.query("SELECT id FROM tasks WHERE id >= ? AND id < ? ORDER BY id LIMIT 6", range) { $0.text(0) }
-            let total = ids.count < 6 ? ids.count : try connection.query("SELECT count(*) FROM tasks WHERE id >= ? AND id < ?", range) { $0.int(0) }.first ?? ids.count
-            return (ids, total)
+        guard let (matches, total) = try ids(startingWith: prefix, column: "id", table: "tasks", countingAll: true) else {
+            throw .taskNotFound(prefix.clippedForMessage)
         }
         guard let first = matches.first else { throw .taskNotFound(prefix) }
         guard matches.count == 1 else { throw .ambiguousID(prefix, matches: matches, total: total) }
         return first
+    }
+
+    /// The first few distinct values of `column` in `table` that start with the id prefix `prefix`
+    /// (a range scan of its index), and how many there are in all (counted only with `countingAll`
+    /// and when there are six or more); nil when `prefix` cannot start an id (not 1-32 hex digits).
+    func ids(startingWith prefix: String, column: String, table: String, countingAll: Bool = false) throws(TaskHostError)
+        -> (ids: [String], total: Int)?
+    {
+        let clean = prefix.lowercased()
+        guard !clean.isEmpty, clean.count <= 32, clean.allSatisfy(\.isHexDigit) else { return nil }
+        let range: [SQLiteValue] = [.text(clean), .text(clean + "g")]
+        return try read { connection in
+            let ids = try connection.query(
+                "SELECT DISTINCT \(column) FROM \(table) WHERE \(column) >= ? AND \(column) < ? ORDER BY \(column) LIMIT 6", range
+            ) { $0.text(0) }
+            guard countingAll, ids.count == 6 else { return (ids, ids.count) }
+            let total = try connection.query("SELECT count(DISTINCT \(column)) FROM \(table) WHERE \(column) >= ? AND \(column) < ?", range) {
+                $0.int(0)
+            }.first
+            return (ids, total ?? ids.count)
+        }
     }
 
     /// A page of tasks, newest first.

@@ -69,11 +69,7 @@ extension TaskStore {
 
     /// The full id of the schedule with this id or unique prefix, without reading the rest of its row.
     func scheduleID(_ prefix: String) throws(TaskHostError) -> String {
-        let clean = prefix.lowercased()
-        guard !clean.isEmpty, clean.count <= 32, clean.allSatisfy(\.isHexDigit) else { throw .scheduleNotFound(prefix.clippedForMessage) }
-        let ids = try read { connection in
-            try connection.query("SELECT id FROM schedules WHERE id >= ? AND id < ? ORDER BY id LIMIT 6", [.text(clean), .text(clean + "g")]) { $0.text(0) }
-        }
+        guard let (ids, _) = try ids(startingWith: prefix, column: "id", table: "schedules") else { throw .scheduleNotFound(prefix.clippedForMessage) }
         guard let first = ids.first else { throw .scheduleNotFound(prefix) }
         guard ids.count == 1 else { throw .ambiguousID(prefix, matches: ids, total: ids.count) }
         return first
@@ -85,13 +81,8 @@ extension TaskStore {
         do {
             return try scheduleID(prefix)
         } catch .scheduleNotFound {
-            let clean = prefix.lowercased()
-            guard !clean.isEmpty, clean.count <= 32, clean.allSatisfy(\.isHexDigit) else { throw .scheduleNotFound(prefix.clippedForMessage) }
-            let ids = try read { connection in
-                try connection.query(
-                    "SELECT DISTINCT schedule_id FROM tasks WHERE schedule_id >= ? AND schedule_id < ? ORDER BY schedule_id LIMIT 6",
-                    [.text(clean), .text(clean + "g")]
-                ) { $0.text(0) }
+            guard let (ids, _) = try ids(startingWith: prefix, column: "schedule_id", table: "tasks") else {
+                throw .scheduleNotFound(prefix.clippedForMessage)
             }
             guard let first = ids.first else { throw .scheduleNotFound(prefix) }
             guard ids.count == 1 else { throw .ambiguousID(prefix, matches: ids, total: ids.count) }
