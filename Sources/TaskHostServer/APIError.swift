@@ -31,7 +31,7 @@ public struct APIError: HTTPResponseError, Sendable {
             case .storage(let storage) where storage.isNotWritable: HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage")
             case .shuttingDown: .serviceUnavailable
             case .storage(let storage) where storage.isBusy: .serviceUnavailable
-            case .storage, .notATaskhostDatabase, .databaseTooNew, .databaseCorrupt: .internalServerError
+            case .storage, .notATaskhostDatabase, .databaseTooNew, .databaseCorrupt, .scheduleUnreadable: .internalServerError
             }
         self.init(status, code: error.code, message: error.description)
         if case .invalidBatch(let items, _) = error { self.items = items }

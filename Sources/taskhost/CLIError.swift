@@ -55,7 +55,19 @@ enum CLIError: Error, CustomStringConvertible {
         switch self {
         case .hostNotRunning(let home, _):
             "no taskhost is running for \(home); start one with `taskhost serve --home \(home)` (or set TASKHOST_HOME)"
-        case .api(_, _, let message), .usage(let message), .failed(let message): message
+        case .api(_, let code, let message): Self.hint(for: code).map { "\(message); \($0)" } ?? message
+        case .usage(let message), .failed(let message): message
+        }
+    }
+
+    /// What to run next, for the core's codes whose message (a fact, in no front end's words) it helps.
+    static func hint(for code: String) -> String? {
+        switch code {
+        case "task_not_found": "`taskhost list` shows the ids"
+        case "schedule_not_found": "`taskhost schedule list` shows them"
+        case "disk_full", "storage_unavailable", "database_locked": "`taskhost health` says whether the host can write again"
+        case "schedule_unreadable": "`taskhost schedule rm` with its id removes it"
+        default: nil
         }
     }
 

@@ -193,7 +193,7 @@ final class RunControl: TaskContextBackend, @unchecked Sendable {
     func saveState(_ data: Data) throws {
         guard data.count <= limits.maxSavedStateBytes else {
             throw TaskError(
-                "saved state is \(ByteCount.text(data.count)), over the \(ByteCount.text(limits.maxSavedStateBytes)) limit (serve --max-saved-state); save a position, not the data")
+                "saved state is \(ByteCount.text(data.count)), over this host's \(ByteCount.text(limits.maxSavedStateBytes)) saved-state limit; save a position, not the data")
         }
         guard !isAbandoned else { throw TaskStopped(reason: "the attempt was failed by its timeout") }
         locked { latestState = data }

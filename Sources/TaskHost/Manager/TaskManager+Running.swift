@@ -100,8 +100,8 @@ extension TaskManager {
             let json = encodeResult(output)
             if json.utf8.count > limits.maxResultBytes {
                 outcome = .failed(
-                    message: "the result is \(ByteCount.text(json.utf8.count)) as JSON, over the \(ByteCount.text(limits.maxResultBytes)) limit "
-                        + "(serve --max-result); write large output to a file and return its path",
+                    message: "the result is \(ByteCount.text(json.utf8.count)) as JSON, over this host's \(ByteCount.text(limits.maxResultBytes)) "
+                        + "result limit; write large output to a file and return its path",
                     errorType: "ResultTooLarge")
             } else {
                 outcome = .finished(resultJSON: json)

@@ -147,7 +147,7 @@ extension TaskManager {
                 throw .invalidOption("task type '\(typeName)' was not loaded from a plugin file, so it cannot run in a worker process; use isolation thread")
             }
         } else if options.memoryLimitBytes != nil || options.cpuLimitSeconds != nil {
-            throw .invalidOption("memory and CPU limits apply to process isolation only; add isolation process (--isolation process)")
+            throw .invalidOption("memory and CPU limits apply to process isolation only; ask for process isolation as well")
         }
         let runAt = options.runAt ?? options.delaySeconds.map { now.addingTimeInterval($0) }
         let record = TaskRecord(

@@ -132,5 +132,5 @@ public struct WatchError: Error, Sendable, CustomStringConvertible {
     /// The system's reason.
     public let reason: String
     /// For people.
-    public var description: String { "cannot watch plugins directory \(directory): \(reason); new plugins need `taskhost plugins rescan`" }
+    public var description: String { "cannot watch plugins directory \(directory): \(reason); new plugins load only when a rescan is asked for" }
 }

@@ -1,7 +1,8 @@
 import TaskKit
 
 /// Every error the core reports to a caller, with a stable code and a message a person can act on.
-/// The server maps `code` to an HTTP status; the CLI maps it to an exit code.
+/// The server maps `code` to an HTTP status; the CLI maps it to an exit code. Messages state facts
+/// and name no command or flag of a front end: each front end adds its own hints by `code`.
 public enum TaskHostError: Error, Sendable, CustomStringConvertible {
     /// No task has this id (or id prefix).
     case taskNotFound(String)
@@ -31,6 +32,8 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
     case shuttingDown
     /// The task is between states; the message says when to retry.
     case busy(String)
+    /// A stored schedule no longer decodes (a hand edit, a newer version's row): it can only be removed.
+    case scheduleUnreadable(id: String, detail: String)
 
     /// A stable, machine-readable code.
     public var code: String {
@@ -50,6 +53,7 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
         case .databaseCorrupt: "database_corrupt"
         case .shuttingDown: "shutting_down"
         case .busy: "task_busy"
+        case .scheduleUnreadable: "schedule_unreadable"
         }
     }
 
@@ -57,12 +61,12 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .taskNotFound(let id):
-            "no task with id '\(id.clippedForMessage)'; `taskhost list` shows the ids"
+            "no task with id '\(id.clippedForMessage)'"
         case .invalidBatch(let items, let total):
             "\(items.count) of \(total) tasks are invalid, so none was submitted: "
                 + items.prefix(5).map { "#\($0.index): \($0.message)" }.joined(separator: "; ") + (items.count > 5 ? "; …" : "")
         case .scheduleNotFound(let id):
-            "no schedule with id '\(id.clippedForMessage)'; see `taskhost schedule list`"
+            "no schedule with id '\(id.clippedForMessage)'"
         case .ambiguousID(let prefix, let matches, let total):
             "id prefix '\(prefix)' matches \(ByteCount.grouped(total)) tasks (\(matches.prefix(5).joined(separator: ", "))\(total > 5 ? ", and \(ByteCount.grouped(total - 5)) more" : "")); give more characters"
         case .illegalTransition(let id, let status, let action, let allowed):
@@ -79,7 +83,7 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
                 : error.isBusy
                     ? "the database is locked by another program for more than 5 s (\(error.message)); nothing was recorded — close whatever else has it open and retry"
                     : error.isNotWritable
-                        ? "the database cannot be written (\(error.message)); nothing was recorded — see `taskhost health`"
+                        ? "the database cannot be written (\(error.message)); nothing was recorded"
                         : "database error: \(error)"
         case .notATaskhostDatabase(let path):
             "\(path) is not a taskhost database; nothing was changed. Point --home at another directory or move the file away"
@@ -91,6 +95,8 @@ public enum TaskHostError: Error, Sendable, CustomStringConvertible {
             "the host is shutting down; try again after it restarts"
         case .busy(let message):
             message
+        case .scheduleUnreadable(let id, let detail):
+            "schedule \(id.prefix(12)) cannot be read (\(detail.clippedForMessage)); it can only be removed"
         }
     }
 }

@@ -32,12 +32,12 @@ public struct TaskLimits: Sendable, Equatable {
     /// Problems with `tags`, one per offending tag (names clipped for the message).
     func tagProblems(_ tags: [String: String]) -> [String] {
         var problems: [String] = []
-        if tags.count > maxTags { problems.append("\(tags.count) tags given; at most \(maxTags) are allowed (serve --max-tags)") }
+        if tags.count > maxTags { problems.append("\(tags.count) tags given; this host allows at most \(maxTags)") }
         for (key, value) in tags.sorted(by: { $0.key < $1.key }) {
             if key.isEmpty || key.contains("=") { problems.append("tag key '\(key.clippedForMessage)' must be non-empty without '='") }
             if key.utf8.count > maxTagBytes || value.utf8.count > maxTagBytes {
                 problems.append(
-                    "tag '\(key.clippedForMessage)' is \(max(key.utf8.count, value.utf8.count)) bytes; keys and values may have at most \(maxTagBytes) (serve --max-tag-bytes)")
+                    "tag '\(key.clippedForMessage)' is \(max(key.utf8.count, value.utf8.count)) bytes; this host allows keys and values of at most \(maxTagBytes)")
             }
         }
         return problems
@@ -46,7 +46,7 @@ public struct TaskLimits: Sendable, Equatable {
     /// Why parameters of `size` bytes as JSON are too large, or nil.
     func parameterProblem(encodedBytes size: Int) -> String? {
         guard size > maxParameterBytes else { return nil }
-        return "parameters are \(ByteCount.text(size)) as JSON; at most \(ByteCount.text(maxParameterBytes)) are allowed (serve --max-parameters)"
+        return "parameters are \(ByteCount.text(size)) as JSON; this host allows at most \(ByteCount.text(maxParameterBytes))"
     }
 
     /// `message` cut to the log line limit, with a note saying how much was cut.

@@ -81,7 +81,7 @@ struct OneShapeTests {
             (["list", "--bogus"], 2, "error: Unknown option '--bogus' [usage]"),
             (["start"], 2, "error: give a task type (see `taskhost types`) or --from-file FILE [usage]"),
             (["start", "sleep", "-p", "seconds"], 2, "error: -p 'seconds' must be key=value [usage]"),
-            (["show", "ffffffff"], 1, "[task_not_found]"),
+            (["show", "ffffffff"], 1, "no task with id 'ffffffff'; `taskhost list` shows the ids [task_not_found]"),
             (["start", "sleep", "-p", "seconds=abc"], 1, "[invalid_parameters]"),
         ]
         for (arguments, status, expected) in cases {

@@ -22,6 +22,22 @@ struct StorageSeamTests {
         return found
     }
 
+    @Test("the core's messages name no command or flag of a front end: each front end adds its own hints")
+    func coreSpeaksNoFrontEnd() throws {
+        let core = BuildProducts.repositoryRoot.appendingPathComponent("Sources/TaskHost")
+        let pattern = try Regex(#"`taskhost |\(serve --|\(--[a-z]"#)
+        var found: [String] = []
+        let files = FileManager.default.enumerator(at: core, includingPropertiesForKeys: nil)
+        while let file = files?.nextObject() as? URL {
+            guard file.pathExtension == "swift" else { continue }
+            for (number, line) in try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.contains(pattern) && !line.trimmingCharacters(in: .whitespaces).hasPrefix("//") {
+                found.append("\(file.lastPathComponent):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(found.isEmpty, "\(found.joined(separator: "\n"))")
+    }
+
     @Test("no SQL, SQLite type or SQLite error outside Sources/TaskHost/Storage/SQLite/")
     func noSQLOutsideTheBackend() throws {
         let leaks = try Self.leaks()

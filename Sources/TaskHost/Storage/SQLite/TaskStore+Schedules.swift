@@ -109,7 +109,7 @@ extension TaskStore {
         switch row {
         case .success(let schedule): return schedule
         case .failure(let error):
-            throw .invalidOption("schedule \(id.prefix(12)) cannot be read (\("\(error)".clippedForMessage)); remove it with `taskhost schedule rm \(id.prefix(12))`")
+            throw .scheduleUnreadable(id: id, detail: "\(error)")
         }
     }
 
