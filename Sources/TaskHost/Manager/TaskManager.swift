@@ -68,7 +68,7 @@ public final class TaskManager: @unchecked Sendable {
     /// Restores what the store holds (see `RecoveryReport`) and starts the scheduler thread.
     @discardableResult
     public func start() throws(TaskHostError) -> RecoveryReport {
-        var report = try storage.recoverAfterCrash()
+        var report = try storage.recoverAfterCrash(.host)
         let now = Date().timeIntervalSince1970
         let tasks = try failInvalidRows(storage.loadSchedulable(), now: now)
         // Read before anything starts: a failure here must leave nothing half-started.

@@ -52,3 +52,26 @@ public struct ScheduleCatchUp: Sendable, Equatable, Codable {
 
 /// The crash-loop rule: a task running during this many consecutive unclean host deaths is failed, not run again.
 public let hostDeathsBeforeSuspect = 2
+
+/// What start-up does with the tasks a host death cut off: the manager's rules, which a storage
+/// backend applies in one transaction without knowing why.
+struct RecoveryPolicy: Sendable {
+    /// A thread-isolated task running at this many consecutive host deaths is failed as a suspect.
+    var suspectAfterHostDeaths: Int
+    /// The error a suspect is failed with.
+    var suspectMessage: String
+    /// The error an interrupted task gets.
+    var interruptedMessage: String
+    /// Why a requeued task waits.
+    var requeuedReason: String
+    /// Task types whose paused attempt died with the host (a frozen command's guard kills it): they count as running.
+    var typesFrozenAttemptsDie: [String]
+
+    /// taskhost's rules.
+    static let host = RecoveryPolicy(
+        suspectAfterHostDeaths: hostDeathsBeforeSuspect,
+        suspectMessage: "suspected of crashing the host (\(hostDeathsBeforeSuspect) host deaths while it ran); not run again — fix or isolate the plugin, then restart the task",
+        interruptedMessage: "interrupted: the host died while it ran (crash or kill, not a clean shutdown)",
+        requeuedReason: "requeued after the host died while it ran (crash or kill, not a clean shutdown)",
+        typesFrozenAttemptsDie: [ShellTask.name])
+}

@@ -63,8 +63,8 @@ protocol TaskStorage: TaskReading {
     func deleteTerminalTask(_ id: String, actor: String) throws(TaskHostError) -> Bool
     /// Deletes terminal tasks that ended before `cutoff` in small batches; returns how many.
     func pruneTasks(endedBefore cutoff: Double, actor: String, batch: Int, deleted: ([String]) -> Void) throws(TaskHostError) -> Int
-    /// Start-up: what was running when the host died is marked as the rules say; returns what was found.
-    func recoverAfterCrash() throws(TaskHostError) -> RecoveryReport
+    /// Start-up: what was running when the host died is marked as `policy` says; returns what was found.
+    func recoverAfterCrash(_ policy: RecoveryPolicy) throws(TaskHostError) -> RecoveryReport
     /// Every task that may run again, with what the scheduler needs.
     func loadSchedulable() throws(TaskHostError) -> [SchedulableTask]
     /// One task's scheduling fields.

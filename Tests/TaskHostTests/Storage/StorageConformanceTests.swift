@@ -218,7 +218,7 @@ struct StorageConformanceTests {
         let requeued = try storage.insert(Self.record(), parametersJSON: nil, actor: "test", startedAt: 100).id
         let paused = try insert(storage, Self.record(status: .paused))
         let pending = try insert(storage, Self.record())
-        let report = try storage.recoverAfterCrash()
+        let report = try storage.recoverAfterCrash(.host)
         #expect(report.interrupted == 1 && report.requeued == 1 && report.paused == 1, "\(report)")
         #expect(try storage.record(running).status == .interrupted)
         #expect(try storage.record(requeued).status == .pending)

@@ -225,13 +225,13 @@ extension TaskStore {
     /// Start-up recovery: tasks the last host left `running` become interrupted (their attempt
     /// recorded as cut off) or pending if they asked to be requeued; open attempts of paused
     /// tasks are closed (their thread is gone). Done in one transaction with set-based SQL.
-    func recoverAfterCrash() throws(TaskHostError) -> RecoveryReport {
+    func recoverAfterCrash(_ policy: RecoveryPolicy) throws(TaskHostError) -> RecoveryReport {
         let report = WriteResult<RecoveryReport>()
         try write { connection in
             let now = Date().timeIntervalSince1970
             // A task still `running` means the host died without a clean shutdown while it ran
-            // (a clean shutdown leaves none). In thread mode the task itself may be the cause.
-            let limit = Int64(hostDeathsBeforeSuspect)
+            // (a clean shutdown leaves none).
+            let limit = Int64(policy.suspectAfterHostDeaths)
             // An attempt that started with its submit gets its history row when it ends; one cut off
             // by the crash gets it here, from the task's own (committed) fields.
             try connection.run(
@@ -239,17 +239,17 @@ extension TaskStore {
                 INSERT OR IGNORE INTO attempts (task_seq, attempt, started_at)
                     SELECT seq, attempt, started_at FROM tasks WHERE status IN ('running', 'paused') AND attempt > 0 AND started_at IS NOT NULL
                 """)
-            // A shell command frozen by a pause died with the host (its guard kills it): it was
-            // running, as far as what happens next is concerned.
-            try connection.run(
-                """
-                UPDATE tasks SET status = 'running' WHERE status = 'paused' AND type = ?
-                AND EXISTS (SELECT 1 FROM attempts a WHERE a.task_seq = tasks.seq AND a.ended_at IS NULL)
-                """, [.text(ShellTask.name)])
+            for type in policy.typesFrozenAttemptsDie {
+                try connection.run(
+                    """
+                    UPDATE tasks SET status = 'running' WHERE status = 'paused' AND type = ?
+                    AND EXISTS (SELECT 1 FROM attempts a WHERE a.task_seq = tasks.seq AND a.ended_at IS NULL)
+                    """, [.text(type)])
+            }
             let suspects = try connection.query(
                 "SELECT id, type FROM tasks WHERE status = 'running' AND isolation = 'thread' AND host_deaths + 1 >= ? ORDER BY seq", [.integer(limit)]
             ) { (id: $0.text(0), type: $0.text(1)) }
-            let suspectMessage = "suspected of crashing the host (\(hostDeathsBeforeSuspect) host deaths while it ran); not run again — fix or isolate the plugin, then restart the task"
+            let suspectMessage = policy.suspectMessage
             try connection.run(
                 """
                 UPDATE attempts SET ended_at = ?1, outcome = 'interrupted', error = 'the host died while it ran'
@@ -273,18 +273,16 @@ extension TaskStore {
             let requeued = try connection.run(
                 """
                 UPDATE tasks SET status = 'pending', updated_at = ?1, stop_requested = 0, pause_requested = 0,
-                    host_deaths = host_deaths + 1,
-                    waiting_reason = 'requeued after the host died while it ran (crash or kill, not a clean shutdown)'
+                    host_deaths = host_deaths + 1, waiting_reason = ?2
                 WHERE status = 'running' AND requeue_on_interrupt = 1
-                """, [.real(now)])
+                """, [.real(now), .text(policy.requeuedReason)])
             let interrupted = try connection.run(
                 """
                 UPDATE tasks SET status = 'interrupted', updated_at = ?1, finished_at = ?1, stop_requested = 0,
-                    pause_requested = 0, host_deaths = host_deaths + 1,
-                    error_message = 'interrupted: the host died while it ran (crash or kill, not a clean shutdown)',
+                    pause_requested = 0, host_deaths = host_deaths + 1, error_message = ?2,
                     error_type = 'Interrupted', error_attempt = attempt
                 WHERE status = 'running'
-                """, [.real(now)])
+                """, [.real(now), .text(policy.interruptedMessage)])
             // A stop asked of a pending or paused task was already applied; a pause request on a pending one too.
             try connection.run("UPDATE tasks SET pause_requested = 0, stop_requested = 0 WHERE status IN ('pending', 'paused')")
             if requeued + interrupted + suspects.count > 0 {

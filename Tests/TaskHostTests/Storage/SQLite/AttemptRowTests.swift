@@ -52,7 +52,7 @@ struct AttemptRowTests {
             """)
         let store = try TaskStore(path: path)
         defer { store.close() }
-        _ = try store.recoverAfterCrash()
+        _ = try store.recoverAfterCrash(.host)
         let attempts = try store.attempts("t1")
         #expect(attempts.count == 1 && attempts.first?.outcome == "interrupted" && attempts.first?.startedAt == Date(timeIntervalSince1970: 10), "\(attempts)")
         #expect(try store.record("t1").status == .interrupted)
