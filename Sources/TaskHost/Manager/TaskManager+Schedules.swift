@@ -79,12 +79,8 @@ extension TaskManager {
     /// the plan the schedule runner follows moments later.
     static func catchUps(_ schedules: [ScheduleRecord], now: Date) -> [ScheduleCatchUp] {
         schedules.compactMap { schedule in
-            guard !schedule.paused, var due = schedule.nextAt, now.timeIntervalSince(due) > FiringPlan.onTimeWithin else { return nil }
-            if let last = schedule.lastFiredFor, due <= last {
-                guard let next = schedule.timing.nextFiring(after: last) else { return nil }
-                due = next
-            }
-            let plan = FiringPlan.make(timing: schedule.timing, due: due, now: now, catchUp: schedule.catchUp, maxCatchUp: schedule.maxCatchUp)
+            guard !schedule.paused, let due = schedule.nextUnfiredAt, now.timeIntervalSince(due) > FiringPlan.onTimeWithin else { return nil }
+            let plan = schedule.plan(due: due, now: now)
             // A firing due now is on time, not missed, whatever the policy: it is not a catch-up.
             let late = plan.fire.filter { now.timeIntervalSince($0) > FiringPlan.onTimeWithin }
             guard plan.missed > 0 || !late.isEmpty else { return nil }
@@ -146,11 +142,9 @@ extension TaskManager {
         var times: [Date] = []
         var skipped = 0
         var reason: String?
-        var next = schedule.nextAt
-        // Never a time already fired: the unique (schedule, time) index would refuse it forever.
-        if let due = next, let last = schedule.lastFiredFor, due <= last { next = schedule.timing.nextFiring(after: last) }
+        var next = schedule.nextUnfiredAt
         if let due = next, due <= now {
-            let plan = FiringPlan.make(timing: schedule.timing, due: due, now: now, catchUp: schedule.catchUp, maxCatchUp: schedule.maxCatchUp)
+            let plan = schedule.plan(due: due, now: now)
             times = plan.fire
             skipped = plan.missed
             next = plan.next
@@ -257,5 +251,18 @@ extension TaskHostError {
     /// The write was refused because a schedule's firing time already has its task.
     var isScheduleFiringConflict: Bool {
         if case .storage(let error) = self, error.kind == .conflict(.scheduleFiring) { true } else { false }
+    }
+}
+
+extension ScheduleRecord {
+    /// Its next firing, never a time already fired: the unique (schedule, time) index would refuse it forever.
+    var nextUnfiredAt: Date? {
+        guard let next = nextAt, let last = lastFiredFor, next <= last else { return nextAt }
+        return timing.nextFiring(after: last)
+    }
+
+    /// What its firing `due` does at `now`, by its catch-up policy.
+    func plan(due: Date, now: Date) -> FiringPlan {
+        FiringPlan.make(timing: timing, due: due, now: now, catchUp: catchUp, maxCatchUp: maxCatchUp)
     }
 }

@@ -22,14 +22,8 @@ struct TaskActionRunner {
                 }
                 var record = try APICoding.decoder.decode(TaskRecord.self, from: response.body)
                 // A request usually takes effect within milliseconds (a checkpoint, a signal, a free
-                // slot): report the state it led to, not the one it was asked in. A thread that has
-                // not checkpointed for a while is not waited for: it has only the request.
-                let checkpointsOften = record.type == ShellTask.name || record.isolation == .process
-                    || (record.secondsSinceCheckpoint ?? 0) < Self.recentCheckpoint
-                let requested = (record.stopRequested || record.pauseRequested) && checkpointsOften
-                if requested || (record.status == .pending && verb != "paused") || Self.awaitsExit(record, verb: verb) {
-                    record = try await settled(record, verb: verb, client: client)
-                }
+                // slot): report the state it led to, not the one it was asked in.
+                if Self.isSettling(record, verb: verb) { record = try await settled(record, verb: verb, client: client) }
                 records.append(record)
                 if !json {
                     print(Self.outcomeLine(verb: verb, record))
@@ -46,6 +40,16 @@ struct TaskActionRunner {
 }
 
 extension TaskActionRunner {
+    /// True while what was asked is about to take effect: a request a task will honour soon (a
+    /// thread that has not checkpointed for a while is not waited for: it has only the request),
+    /// a resumed or restarted task about to get its slot, a stopped command about to exit.
+    static func isSettling(_ record: TaskRecord, verb: String) -> Bool {
+        let checkpointsOften = record.type == ShellTask.name || record.isolation == .process
+            || (record.secondsSinceCheckpoint ?? 0) < recentCheckpoint
+        return (record.stopRequested || record.pauseRequested) && checkpointsOften || (record.status == .pending && verb != "paused")
+            || awaitsExit(record, verb: verb)
+    }
+
     /// A command stopped while paused is `stopped` at once; its exit comes a moment later, once the
     /// thawed group has had its SIGTERM: worth waiting for, so both ways of stopping answer alike.
     static func awaitsExit(_ record: TaskRecord, verb: String) -> Bool {
@@ -59,7 +63,7 @@ extension TaskActionRunner {
     /// The task once its pending request took effect (or a resumed one runs again), or as it is after a second.
     private func settled(_ record: TaskRecord, verb: String, client: ControlClient) async throws -> TaskRecord {
         var current = record
-        for _ in 0..<50 where current.stopRequested || current.pauseRequested || current.status == .pending || Self.awaitsExit(current, verb: verb) {
+        for _ in 0..<50 where Self.isSettling(current, verb: verb) {
             try await Task.sleep(for: .milliseconds(20))
             current = try await client.call(.GET, "/v1/tasks/\(record.id)", as: TaskDetail.self).task
         }

@@ -179,18 +179,14 @@ struct LogsCommand: AsyncParsableCommand {
         if json && !follow {
             return try printJSON(LogPage(lines: entries, nextCursor: nil))
         }
-        for entry in entries { try print(line: entry) }
+        for entry in entries { try printLine(entry) }
         guard follow else { return }
         let printed = entries.last?.sequence ?? 0
         try await followLogs(taskID, after: newestBefore ?? printed, skippingThrough: printed, client: host.client())
     }
 
-    private func print(line entry: TaskLogEntry) throws {
-        if json {
-            Swift.print(String(decoding: try APICoding.encoder.encode(entry), as: UTF8.self))
-        } else {
-            Swift.print(TaskText.logLine(entry))
-        }
+    private func printLine(_ entry: TaskLogEntry) throws {
+        print(json ? String(decoding: try APICoding.encoder.encode(entry), as: UTF8.self) : TaskText.logLine(entry))
     }
 
     /// Streams the lines after `cursor` until the task ends, leaving out those up to `skippingThrough` (already printed).
@@ -201,7 +197,7 @@ struct LogsCommand: AsyncParsableCommand {
             buffer.append(chunk)
             for line in buffer.takeLines() {
                 guard let entry = try? APICoding.decoder.decode(TaskLogEntry.self, from: Data(line.utf8)), entry.sequence > printed else { continue }
-                Swift.print(json ? line : TaskText.logLine(entry))
+                print(json ? line : TaskText.logLine(entry))
                 fflush(nil)
             }
         }
