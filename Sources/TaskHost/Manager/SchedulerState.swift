@@ -43,8 +43,10 @@ final class LiveTask {
     var control: RunControl?
     /// Known for tasks submitted by this process; read from the store for recovered ones.
     var parameters: TaskParameters?
-    /// An outcome applied here and not yet committed (see `finishAttempt`).
+    /// An outcome applied here and not yet committed (see `recordOutcome`).
     var unwrittenOutcome: UnwrittenOutcome?
+    /// A new attempt's start queued for commit; the task is pending until it is durable (see `launch`).
+    var startInFlight: StartInFlight?
     var waitingReason: String?
     var runAt: Double?
     var status: TaskStatus

@@ -2,19 +2,17 @@ import Foundation
 import TaskKit
 
 extension TaskManager {
-    /// Records how an attempt ended and decides what comes next (retry, requeue, terminal).
-    ///
-    /// An outcome is the one change that is applied to memory before its commit: it happened,
-    /// and refusing it would lose it. Until the commit succeeds the task stays in the live table
-    /// with `unwrittenOutcome` set (so `show` tells and controls wait), and a failed commit is
-    /// retried every second; the event is published only once the outcome is durable.
-    /// `exit` and `resultJSON`: a shell command's ending, kept whatever the outcome.
+    /// Records how an attempt ended and decides what comes next (retry, requeue, terminal),
+    /// through `recordOutcome`. `exit` and `resultJSON`: a shell command's ending, kept whatever the outcome.
     func finishAttempt(
         taskID: String, attempt: Int, control: RunControl?, outcome reported: AttemptOutcome, exit: ProcessExit? = nil,
         resultJSON: String? = nil
     ) {
         lock.lock()
-        guard !state.stopped, let task = state.live[taskID], task.attempt == attempt, task.abandonedAttempt != attempt else {
+        if let task = state.live[taskID] { settleStart(task) }
+        guard !state.stopped, let task = state.live[taskID], task.attempt == attempt, task.abandonedAttempt != attempt,
+            task.startInFlight == nil
+        else {
             lock.unlock()
             logger.notice("a late outcome of an attempt already ended was discarded", metadata: ["task": "\(taskID)", "attempt": "\(attempt)"])
             return
@@ -28,7 +26,7 @@ extension TaskManager {
         let taskID = task.id
         let now = Date().timeIntervalSince1970
         let outcome = truthfulOutcome(reported, for: task)
-        let before = task.status
+        let event = Self.event(of: outcome, for: task)
         state.releaseSlot(task)
         state.withThread[taskID] = nil
         task.control = nil
@@ -44,66 +42,61 @@ extension TaskManager {
             update.set(.exit(exit))
             if let resultJSON { update.set(.result(resultJSON)) }
         }
-
+        var apply: () -> Void = {}
         switch outcome {
         case .finished(let json):
             update.set(.result(json))
             update.set(.error(nil))
-            Self.finishFields(&update, as: .finished, now: now)
-            finish(task, as: .finished)
+            Self.finishFields(&update, now: now)
             update.attemptEnded = (attempt, now, "finished", nil)
+            if task.requestedStop == .user {
+                // Asked to stop, it finished without reaching a checkpoint: its work is done, and the record says both.
+                update.set(.notice("a stop was requested but the task finished before reaching a checkpoint; its result is kept"))
+            }
         case .failed(let message, let errorType):
-            fail(task, message: message, errorType: errorType, update: &update, now: now)
+            apply = fail(task, message: message, errorType: errorType, retry: event == .retry, update: &update, now: now)
         case .stopped(.timeout(let seconds)):
-            fail(task, message: StopReason.timeout(seconds: seconds).text, errorType: TaskFailure.timeoutType, update: &update, now: now)
+            apply = fail(task, message: StopReason.timeout(seconds: seconds).text, errorType: TaskFailure.timeoutType, retry: event == .retry, update: &update, now: now)
         case .stopped(.user):
             // A paused task that was stopped is already `stopped` on disk; only its attempt closes here.
-            if task.status != .stopped {
-                Self.finishFields(&update, as: .stopped, now: now)
-                finish(task, as: .stopped)
-            }
+            if task.status != .stopped { Self.finishFields(&update, now: now) }
             update.attemptEnded = (attempt, now, "stopped", nil)
         case .stopped(.restart):
             Self.restartFields(&update)
-            resetForRestart(task)
             update.attemptEnded = (attempt, now, "stopped for restart", nil)
-            state.enqueue(task, now: now)
-        case .stopped(.shutdown) where task.isCommand && !task.requeueOnInterrupt:
+            apply = { [self] in
+                resetForRestart(task)
+                state.enqueue(task, now: now)
+            }
+        case .stopped(.shutdown) where event == .interrupt:
             // A command cannot continue where it was cut off, and is not assumed safe to run twice.
             let message = "interrupted: the host shut down while it ran (restart the task to run it again)"
             update.set(.error(TaskFailure(message: message, type: "Interrupted", attempt: task.attempt)))
-            Self.finishFields(&update, as: .interrupted, now: now)
-            finish(task, as: .interrupted)
+            Self.finishFields(&update, now: now)
             update.attemptEnded = (attempt, now, "interrupted", message)
         case .stopped(.shutdown):
             if task.status == .paused {
                 update.attemptEnded = (attempt, now, "paused", nil)
             } else {
-                task.status = .pending
-                update.status(.pending)
                 update.set(.waitingReason("suspended by a host shutdown; continues from its saved state"))
                 update.attemptEnded = (attempt, now, "suspended by shutdown", nil)
             }
         }
-        if case .finished = outcome, task.requestedStop == .user {
-            // Asked to stop, it finished without reaching a checkpoint: its work is done, and the record says both.
-            update.set(.notice("a stop was requested but the task finished before reaching a checkpoint; its result is kept"))
-        }
-        checkTransition(taskID, from: before, on: Self.event(of: outcome, endingIn: task.status, isCommand: task.isCommand), to: task.status)
-        writeOutcome(update, of: task)
+        recordOutcome(task, on: event, update: update, apply: apply)
         // The scheduler (or a shutdown) has something to do only if a task waits for the freed
         // slot or this one goes back to the queue; sparing the wake-up matters for short tasks.
         if !state.ready.isEmpty || task.status == .pending || !state.acceptingWork { lock.broadcast() }
     }
 
-    /// The lifecycle event an attempt's outcome is, given the status it led to.
-    static func event(of outcome: AttemptOutcome, endingIn status: TaskStatus, isCommand: Bool) -> LifecycleEvent {
+    /// The lifecycle event an attempt's outcome is for this task: a failure with a retry left is
+    /// a retry; a command cut off by a shutdown (not asked to be requeued) is interrupted.
+    static func event(of outcome: AttemptOutcome, for task: LiveTask) -> LifecycleEvent {
         switch outcome {
         case .finished: .finish
-        case .failed, .stopped(.timeout): status == .pending ? .retry : .fail
+        case .failed, .stopped(.timeout): task.retriesUsed < task.maxRetries ? .retry : .fail
         case .stopped(.user): .stopReached
         case .stopped(.restart): .restartReached
-        case .stopped(.shutdown): status == .interrupted ? .interrupt : .suspend
+        case .stopped(.shutdown): task.isCommand && !task.requeueOnInterrupt ? .interrupt : .suspend
         }
     }
 
@@ -121,129 +114,37 @@ extension TaskManager {
         }
     }
 
-    /// Queues an outcome's write; called with `lock` held. The task counts as ended in memory at
-    /// once; it leaves the live table (and its event is published) when the write commits.
-    func writeOutcome(_ update: TaskUpdate, of task: LiveTask) {
-        let token = state.nextOutcomeToken()
-        task.unwrittenOutcome = UnwrittenOutcome(token: token, status: task.status, attempt: task.attempt, update: update, ticket: nil)
-        unwrittenStatuses.withLock { $0[task.id] = task.status }
-        let id = task.id
-        let ticket = try? storage.enqueue(update) { [weak self] error in
-            self?.outcomeCommitted(CommittedOutcomes.Entry(taskID: id, token: token, error: error))
-        }
-        task.unwrittenOutcome?.ticket = ticket
-        if ticket == nil { outcomeCommitted(CommittedOutcomes.Entry(taskID: id, token: token, error: TaskHostError.shuttingDown)) }
-    }
-
-    /// The outcome's commit came back, on the committing thread (which may hold `lock` while it
-    /// leads a round): settled on another thread, together with the others that came back meanwhile.
-    private func outcomeCommitted(_ entry: CommittedOutcomes.Entry) {
-        guard committedOutcomes.add(entry) else { return }
-        DispatchQueue.global().async { [weak self] in self?.settleCommittedOutcomes() }
-    }
-
-    private func settleCommittedOutcomes() {
-        lock.lock()
-        defer { lock.unlock() }
-        while true {
-            let entries = committedOutcomes.take()
-            if entries.isEmpty { return }
-            for entry in entries { outcomeCommittedLocked(entry.taskID, token: entry.token, error: entry.error) }
-        }
-    }
-
-    /// Settles an outcome whose commit came back, or schedules a retry. Called with `lock` held.
-    private func outcomeCommittedLocked(_ id: String, token: UInt64, error: (any Error)?) {
-        guard let task = state.live[id], let pending = task.unwrittenOutcome, pending.token == token else { return }
-        if let error {
-            guard !state.stopped else {
-                logger.error("an attempt's outcome could not be written before shutdown", metadata: ["task": "\(task.id)", "error": "\(error)"])
-                return
-            }
-            logger.warning("an attempt's outcome could not be written; retrying every second", metadata: ["task": "\(task.id)", "error": "\(error)"])
-            DispatchQueue.global().asyncAfter(deadline: .now() + 1) { [weak self] in self?.retryOutcome(id, token: token) }
-            return
-        }
-        settleOutcome(task)
-    }
-
-    private func retryOutcome(_ id: String, token: UInt64) {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let task = state.live[id], let pending = task.unwrittenOutcome, pending.token == token, !state.stopped else { return }
-        writeOutcome(pending.update, of: task)
-    }
-
-    /// An outcome is durable: publish it and forget a terminal task. Called with `lock` held.
-    func settleOutcome(_ task: LiveTask) {
-        guard let pending = task.unwrittenOutcome else { return }
-        task.unwrittenOutcome = nil
-        unwrittenStatuses.withLock { _ = $0.removeValue(forKey: task.id) }
-        if task.status.isTerminal, task.control == nil, state.live[task.id] === task { state.live[task.id] = nil }
-        // Published with the lock held: events go out in the order the changes were made.
-        events.publish(.status(taskID: task.id, status: pending.status, attempt: pending.attempt))
-        if task.heldForOutcome {
-            // The scheduler held its next attempt back until this one was recorded.
-            task.heldForOutcome = false
-            if task.status == .pending {
-                state.enqueue(task, now: Date().timeIntervalSince1970)
-                lock.broadcast()
-            }
-        }
-    }
-
-    /// Waits (with `lock` held) for a task's outcome write if one is in flight; throws if it cannot be written now.
-    func awaitOutcome(_ task: LiveTask) throws(TaskHostError) {
-        guard let pending = task.unwrittenOutcome else { return }
-        do {
-            try pending.ticket?.wait()
-        } catch {
-            throw .busy(
-                "task \(task.id.prefix(12)) ended (\(pending.status.rawValue)) but the database has not recorded it yet "
-                    + "(\(storage.writeProblem ?? "\(error)")); it is retried every second — try again once it is recorded")
-        }
-        if pending.ticket == nil { throw .shuttingDown }
-        settleOutcome(task)
-    }
-
-    /// A failed attempt: back to pending after the backoff while retries are left, else failed.
-    private func fail(_ task: LiveTask, message fullMessage: String, errorType: String, update: inout TaskUpdate, now: Double) {
+    /// A failed attempt: back to pending after the backoff while retries are left (`retry`),
+    /// else failed. Fills the row; returns the memory side.
+    private func fail(_ task: LiveTask, message fullMessage: String, errorType: String, retry: Bool, update: inout TaskUpdate, now: Double) -> () -> Void {
         // A plugin's error text is not trusted to be small.
         let message = configuration.limits.clippedLogLine(fullMessage)
         update.set(.error(TaskFailure(message: message, type: errorType, attempt: task.attempt)))
         update.attemptEnded = (task.attempt, now, "failed", message)
-        if task.retriesUsed < task.maxRetries {
-            task.retriesUsed += 1
-            let runAt = now + TimeBounds.clampedDuration(task.backoff.delay(beforeRetry: task.retriesUsed))
-            task.status = .pending
+        guard retry else {
+            Self.finishFields(&update, now: now)
+            return {}
+        }
+        let retriesUsed = task.retriesUsed + 1
+        let runAt = now + TimeBounds.clampedDuration(task.backoff.delay(beforeRetry: retriesUsed))
+        update.set(.retriesUsed(retriesUsed))
+        update.set(.runAt(runAt))
+        update.set(.waitingReason("retry \(retriesUsed) of \(task.maxRetries) after: \(message)"))
+        return { [self] in
+            task.retriesUsed = retriesUsed
             task.runAt = runAt
-            update.status(.pending)
-            update.set(.retriesUsed(task.retriesUsed))
-            update.set(.runAt(runAt))
-            update.set(.waitingReason("retry \(task.retriesUsed) of \(task.maxRetries) after: \(message)"))
             state.enqueue(task, now: now)
-        } else {
-            Self.finishFields(&update, as: .failed, now: now)
-            finish(task, as: .failed)
         }
     }
 
-    /// The row change that moves a task to a terminal status.
-    static func finishFields(_ update: inout TaskUpdate, as status: TaskStatus, now: Double) {
-        update.status(status)
+    /// The row fields beside the status of a move to a terminal status.
+    static func finishFields(_ update: inout TaskUpdate, now: Double) {
         update.set(.finishedAt(now))
         update.set(.waitingReason(nil))
     }
 
-    /// Moves a live task to a terminal status (it leaves the live table once that is durable).
-    func finish(_ task: LiveTask, as status: TaskStatus) {
-        task.status = status
-        task.queueTicket = 0
-    }
-
-    /// The row change that clears the results of earlier runs so the task starts from the beginning.
+    /// The row fields (beside the status) that clear the results of earlier runs so the task starts from the beginning.
     static func restartFields(_ update: inout TaskUpdate) {
-        update.status(.pending)
         update.set(.retriesUsed(0))
         update.set(.runAt(nil))
         update.set(.result(nil))
@@ -260,30 +161,8 @@ extension TaskManager {
 
     /// The memory side of `restartFields`.
     func resetForRestart(_ task: LiveTask) {
-        task.status = .pending
         task.retriesUsed = 0
         task.runAt = nil
         task.requestedStop = nil
-    }
-}
-
-/// An attempt's outcome that is applied in memory and not yet committed.
-///
-/// A class: each live task has room for one, nil nearly all the time, and inline it made every
-/// task (pending, running or blocked) ~0.2 kB larger.
-final class UnwrittenOutcome {
-    let token: UInt64
-    let status: TaskStatus
-    let attempt: Int
-    let update: TaskUpdate
-    /// Set right after the write is queued; only touched with the manager's lock held.
-    var ticket: (any CommitTicket)?
-
-    init(token: UInt64, status: TaskStatus, attempt: Int, update: TaskUpdate, ticket: (any CommitTicket)?) {
-        self.token = token
-        self.status = status
-        self.attempt = attempt
-        self.update = update
-        self.ticket = ticket
     }
 }

@@ -27,7 +27,7 @@ extension TaskManager {
             // puts an earlier attempt's saved state on disk before it is read back.
             try startWrite?.wait()
         } catch {
-            attemptStartFailed(taskID: taskID, attempt: attempt, error: error)
+            startNotDurable(taskID: taskID)
             return
         }
         do {
@@ -135,8 +135,9 @@ extension TaskManager {
     private func attach(_ control: RunControl) -> Bool {
         lock.lock()
         defer { lock.unlock() }
+        if let task = state.live[control.taskID] { settleStart(task) }
         guard let task = state.live[control.taskID], task.attempt == control.attempt, task.status == .running,
-            task.abandonedAttempt != control.attempt
+            task.abandonedAttempt != control.attempt, task.startInFlight == nil
         else { return false }
         task.control = control
         controls.withLock { $0[control.taskID] = control }

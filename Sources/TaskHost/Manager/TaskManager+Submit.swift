@@ -48,8 +48,7 @@ extension TaskManager {
         var attempt: TaskThreadPool.Job?
         if startsAtOnce {
             task.holdsSlot = true
-            task.attempt = 1
-            attempt = prepareThread(task, type: prepared.type, now: now.timeIntervalSince1970, startWrite: nil)
+            attempt = launchInserted(task, type: prepared.type)
             if !state.acceptingWork { state.requestStop(task, .shutdown) }
             // Only a deadline needs the scheduler: nothing else about this task is left to decide.
             if task.deadline != nil { lock.broadcast() }
@@ -178,7 +177,7 @@ extension TaskManager {
         task.cpuLimitSeconds = record.cpuLimitSeconds
         task.requeueOnInterrupt = record.requeueOnInterrupt
         state.live[record.id] = task
-        publishStatus(task)
+        publish(task)
         return task
     }
 

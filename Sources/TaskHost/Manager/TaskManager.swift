@@ -123,28 +123,27 @@ public final class TaskManager: @unchecked Sendable {
             if now >= deadline { break }
             _ = lock.wait(until: TimeBounds.waitDeadline(deadline, now: now))
         }
+        // A start whose commit came back is applied first: a straggler is what the row says runs.
+        for task in Array(state.withThread.values) { settleStart(task) }
         // A frozen command is a straggler too: it dies with the host and must not read as a host death.
         let stragglers = state.withThread.values.filter { $0.status == .running || ($0.isCommand && $0.status == .paused) }
-        var tickets: [any CommitTicket] = []
-        for task in stragglers {
-            var update = TaskUpdate(task.id)
-            update.status(.interrupted)
-            update.set(.finishedAt(Date().timeIntervalSince1970))
-            update.set(.error(TaskFailure(message: "interrupted: still running when the host's shutdown grace period ended", type: "Interrupted", attempt: task.attempt)))
-            update.attemptEnded = (task.attempt, Date().timeIntervalSince1970, "interrupted", "shutdown grace period ended")
-            if let ticket = try? storage.enqueue(update) { tickets.append(ticket) }
-            task.status = .interrupted
+        let now = Date().timeIntervalSince1970
+        let interrupts = stragglers.compactMap { task in
+            try? plan(task, on: .interrupt) { _, update in
+                update.set(.finishedAt(now))
+                update.set(.error(TaskFailure(message: "interrupted: still running when the host's shutdown grace period ended", type: "Interrupted", attempt: task.attempt)))
+                update.attemptEnded = (task.attempt, now, "interrupted", "shutdown grace period ended")
+                return {}
+            }
         }
+        // Late outcomes of these attempts are discarded from here on.
         state.stopped = true
+        for error in commit(interrupts).compactMap({ $0 }) {
+            logger.error("could not record a task still running at the shutdown deadline; it will read as interrupted by a host death", metadata: ["error": "\(error)"])
+        }
         let waitForScheduler = schedulerStarted
         lock.broadcast()
         lock.unlock()
-        // The last first: waiting on it commits every write queued before it in one round.
-        for ticket in tickets.reversed() {
-            do { try ticket.wait() } catch {
-                logger.error("could not record a task still running at the shutdown deadline; it will read as interrupted by a host death", metadata: ["error": "\(error)"])
-            }
-        }
         if waitForScheduler { schedulerDone.wait() }
         if !stragglers.isEmpty {
             logger.warning("tasks still running at the shutdown deadline were marked interrupted", metadata: ["count": "\(stragglers.count)"])
@@ -211,10 +210,6 @@ public final class TaskManager: @unchecked Sendable {
         }
         record = try storage.record(id)
         return record
-    }
-
-    func publishStatus(_ task: LiveTask) {
-        events.publish(.status(taskID: task.id, status: task.status, attempt: task.attempt))
     }
 
     private func pluginsChanged() {

@@ -14,8 +14,6 @@ public enum LifecycleEvent: String, Sendable, CaseIterable {
     case launch
     /// A paused attempt (blocked at a checkpoint, or frozen) got its slot back.
     case resumeAttempt
-    /// An attempt's start could not be recorded: it goes back to the queue.
-    case startNotRecorded
     /// The attempt reached the pause asked for (a checkpoint, or a freeze).
     case reachPause
     /// The attempt returned its result.
@@ -64,6 +62,18 @@ public enum LifecycleMove: Sendable, Equatable {
     case removed
 }
 
+extension LifecycleMove {
+    /// The status this move leads to; nil when the status is kept. `withLiveAttempt`: a thread
+    /// (blocked at a checkpoint, or a frozen worker's driver) still holds the attempt.
+    public func target(withLiveAttempt: Bool) -> TaskStatus? {
+        switch self {
+        case .to(let status): status
+        case .requested, .removed: nil
+        case .requestedOrTo(let status): withLiveAttempt ? nil : status
+        }
+    }
+}
+
 /// The one table of every task transition: from-status × event → move. Pure; `nil` means the event
 /// cannot happen to a task in that status (a control is refused; a host event is a bug, counted).
 public enum TaskTransitions {
@@ -83,7 +93,6 @@ public enum TaskTransitions {
         case (.finished, .delete), (.failed, .delete), (.stopped, .delete), (.interrupted, .delete): .removed
         // The host's own.
         case (.pending, .launch), (.pending, .resumeAttempt), (.paused, .resumeAttempt): .to(.running)
-        case (.running, .startNotRecorded): .to(.pending)
         case (.running, .reachPause): .to(.paused)
         case (.running, .finish): .to(.finished)
         // A paused attempt can still fail: its frozen worker killed (a limit, a kill -9).

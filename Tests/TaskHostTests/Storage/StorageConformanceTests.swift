@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import TaskHost
@@ -98,7 +99,8 @@ struct StorageConformanceTests {
         let first = try storage.list(TaskFilter(limit: 3))
         let cursor = try #require(first.nextCursor)
         let second = try storage.list(TaskFilter(limit: 3, cursor: cursor))
-        let third = try storage.list(TaskFilter(limit: 3, cursor: try #require(second.nextCursor)))
+        let secondCursor = try #require(second.nextCursor)
+        let third = try storage.list(TaskFilter(limit: 3, cursor: secondCursor))
         #expect((first.tasks + second.tasks + third.tasks).map(\.id) == ids.reversed())
         #expect(third.nextCursor == nil)
     }
@@ -133,6 +135,27 @@ struct StorageConformanceTests {
         let ticket = try storage.enqueue(missing)
         #expect(throws: TaskHostError.self) { try ticket.wait() }
         #expect(ticket.succeeded == false)
+    }
+
+    @Test("any number of threads may wait for one write: each returns once it is committed (a task's thread and a control both wait on a start)", arguments: StorageBackend.all)
+    func manyWaiters(_ backend: StorageBackend) throws {
+        let (storage, keep) = try backend.open()
+        defer { storage.close(); withExtendedLifetime(keep) {} }
+        let id = try insert(storage, Self.record())
+        var start = TaskUpdate(id)
+        start.status(.running)
+        let ticket = try storage.enqueue(start)
+        let returned = Mutex(0)
+        let group = DispatchGroup()
+        for _ in 0..<4 {
+            DispatchQueue.global().async(group: group) {
+                if (try? ticket.wait()) != nil { returned.withLock { $0 += 1 } }
+            }
+        }
+        #expect(group.wait(timeout: .now() + 10) == .success, "a waiter never returned")
+        #expect(returned.withLock { $0 } == 4)
+        try ticket.wait()
+        #expect(try ticket.succeeded == true && storage.record(id).status == .running)
     }
 
     @Test("a second task for a schedule's firing time is refused as a scheduleFiring conflict, and the batch leaves nothing", arguments: StorageBackend.all)

@@ -12,7 +12,7 @@ struct TaskTransitionsTests {
             .invalidAtStart: .to(.failed), .restartReached: .to(.pending), .interrupt: .to(.interrupted), .suspend: .to(.pending),
         ],
         .running: [
-            .pause: .requested, .resume: .requested, .stop: .requested, .restart: .requested, .startNotRecorded: .to(.pending),
+            .pause: .requested, .resume: .requested, .stop: .requested, .restart: .requested,
             .reachPause: .to(.paused), .finish: .to(.finished), .fail: .to(.failed), .retry: .to(.pending), .stopReached: .to(.stopped),
             .restartReached: .to(.pending), .interrupt: .to(.interrupted), .suspend: .to(.pending), .requeue: .to(.pending),
             .invalidAtStart: .to(.failed),

@@ -61,12 +61,14 @@ final class StoreWriter: @unchecked Sendable {
         /// True once committed, false once failed, nil while pending.
         var succeeded: Bool? { isCompleted ? error == nil : nil }
 
-        /// Blocks until committed, committing it on this thread when no other commit is running.
+        /// Blocks until committed, committing it on this thread when no other commit is running; any number of threads may wait.
         func wait() throws {
             // Set before `lead` takes the writer's lock, so a leader choosing its next round sees it.
             awaited.store(true, ordering: .releasing)
             writer?.lead(until: self)
+            // A latch, not a count: the next waiter (a task's thread and a control can both wait on one start) passes too.
             done.wait()
+            done.signal()
             if let error { throw error }
         }
     }
