@@ -74,9 +74,8 @@ enum ChildProcess {
         while true {
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid {
-                // WIFEXITED / WTERMSIG, spelled out: the macros are not imported into Swift.
-                let signal = status & 0x7F
-                return signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal)
+                let ended = WaitStatus(status)
+                return ended.signal == 0 ? .exited(ended.exitCode) : .signaled(ended.signal)
             }
             if result < 0 && errno != EINTR { return .exited(-1) }
             if ContinuousClock.now >= deadline { return nil }

@@ -81,9 +81,8 @@ struct GuardedProcess {
         for record in early { ending = ending ?? Self.failure(record) }
         while let record = Self.readRecord(reports) {
             if record.tag == UInt8(ascii: "s") {
-                let status = record.value
-                let signal = status & 0x7F
-                return ending ?? (signal == 0 ? .exited((status >> 8) & 0xFF) : .signaled(signal))
+                let ended = WaitStatus(record.value)
+                return ending ?? (ended.signal == 0 ? .exited(ended.exitCode) : .signaled(ended.signal))
             }
             ending = ending ?? Self.failure(record)
         }

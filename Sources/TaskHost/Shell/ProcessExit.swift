@@ -40,3 +40,17 @@ struct ShellResult: Encodable {
     let durationSeconds: Double
     let lastLines: [String]
 }
+
+/// A `waitpid` status decoded once for every child the host waits for (WIFEXITED / WTERMSIG
+/// spelled out: the macros are not imported into Swift).
+struct WaitStatus {
+    /// The signal that ended it; 0 when it exited.
+    let signal: Int32
+    /// Its exit code, when `signal` is 0.
+    let exitCode: Int32
+
+    init(_ status: Int32) {
+        signal = status & 0x7F
+        exitCode = (status >> 8) & 0xFF
+    }
+}
