@@ -103,6 +103,9 @@ extension TaskManager {
     /// What the attempt's end means given what was asked of it: a restart asked of a task that
     /// never reached a checkpoint is still a restart (never silently dropped).
     private func truthfulOutcome(_ reported: AttemptOutcome, for task: LiveTask) -> AttemptOutcome {
+        // Stopped by the user while paused, it is `stopped` on disk: however its attempt then
+        // unwinds (a shutdown, its worker killed), only the attempt closes.
+        if task.status == .stopped { return .stopped(.user) }
         switch (task.requestedStop, reported) {
         case (.restart?, .finished), (.restart?, .failed):
             return .stopped(.restart)

@@ -138,7 +138,8 @@ extension TaskManager {
         lock.lock()
         defer { lock.unlock() }
         if let task = state.live[control.taskID] { settleStart(task) }
-        guard let task = state.live[control.taskID], task.attempt == control.attempt, task.status == .running,
+        // After the shutdown's last decision no task's code starts.
+        guard !state.stopped, let task = state.live[control.taskID], task.attempt == control.attempt, task.status == .running,
             task.abandonedAttempt != control.attempt, task.startInFlight == nil
         else { return false }
         task.control = control

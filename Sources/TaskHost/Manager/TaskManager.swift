@@ -123,8 +123,8 @@ public final class TaskManager: @unchecked Sendable {
             if now >= deadline { break }
             _ = lock.wait(until: TimeBounds.waitDeadline(deadline, now: now))
         }
-        // A start whose commit came back is applied first: a straggler is what the row says runs.
-        for task in Array(state.withThread.values) { settleStart(task) }
+        // Starts in flight are settled first (a few ms): a straggler is what the row says runs.
+        for task in Array(state.withThread.values) { awaitStart(task) }
         // A frozen command is a straggler too: it dies with the host and must not read as a host death.
         let stragglers = state.withThread.values.filter { $0.status == .running || ($0.isCommand && $0.status == .paused) }
         let now = Date().timeIntervalSince1970

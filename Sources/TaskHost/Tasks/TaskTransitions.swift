@@ -95,9 +95,10 @@ public enum TaskTransitions {
         case (.pending, .launch), (.pending, .resumeAttempt), (.paused, .resumeAttempt): .to(.running)
         case (.running, .reachPause): .to(.paused)
         case (.running, .finish): .to(.finished)
-        // A paused attempt can still fail: its frozen worker killed (a limit, a kill -9).
-        case (.running, .fail), (.paused, .fail): .to(.failed)
-        case (.running, .retry), (.paused, .retry): .to(.pending)
+        // A paused attempt can still fail: its frozen worker killed (a limit, a kill -9), also once
+        // resumed and waiting for its slot (pending).
+        case (.running, .fail), (.paused, .fail), (.pending, .fail): .to(.failed)
+        case (.running, .retry), (.paused, .retry), (.pending, .retry): .to(.pending)
         // A paused attempt stopped is `stopped` at once; its unwinding only closes the attempt.
         case (.running, .stopReached), (.stopped, .stopReached): .to(.stopped)
         // A paused attempt that was resumed is pending until its slot comes, its thread still

@@ -124,6 +124,19 @@ struct RunningControlTests {
         #expect(elapsed >= 0.3 && elapsed < 3, "ran \(elapsed) s")
     }
 
+    @Test("the timeout holds for an attempt the scheduler starts from the queue, not only for one started by its submit")
+    func timeoutOfQueuedTask() throws {
+        let fixture = try ManagerFixture(maxRunning: 1)
+        let first = try fixture.submit("sleep", ["seconds": "0.3", "steps-per-second": "100"])
+        let queued = try fixture.submit("sleep", ["seconds": "10", "steps-per-second": "100"], SubmitOptions(timeoutSeconds: 0.3))
+        #expect(try fixture.record(queued).status == .pending)
+        let record = try fixture.manager.waitUntilFinished(queued, timeout: .seconds(8))
+        #expect(record.status == .failed && record.error?.message == "timed out after 0.3 s", "\(record.status)")
+        let elapsed = (record.finishedAt ?? Date()).timeIntervalSince(record.startedAt ?? Date())
+        #expect(elapsed >= 0.3 && elapsed < 3, "ran \(elapsed) s")
+        #expect(try fixture.record(first).status == .finished)
+    }
+
     @Test("failed runs retry with exponential backoff; each attempt's error is kept")
     func retriesWithBackoff() throws {
         let fixture = try ManagerFixture()

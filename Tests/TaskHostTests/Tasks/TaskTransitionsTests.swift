@@ -10,6 +10,7 @@ struct TaskTransitionsTests {
         .pending: [
             .pause: .to(.paused), .stop: .to(.stopped), .launch: .to(.running), .resumeAttempt: .to(.running),
             .invalidAtStart: .to(.failed), .restartReached: .to(.pending), .interrupt: .to(.interrupted), .suspend: .to(.pending),
+            .fail: .to(.failed), .retry: .to(.pending),
         ],
         .running: [
             .pause: .requested, .resume: .requested, .stop: .requested, .restart: .requested,

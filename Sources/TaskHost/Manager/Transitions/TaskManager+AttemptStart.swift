@@ -58,6 +58,8 @@ extension TaskManager {
         task.startInFlight = nil
         if succeeded {
             apply(start.transition)
+            // The scheduler must learn the attempt's deadline: it sleeps until the nearest one.
+            if task.deadline != nil { lock.broadcast() }
             return
         }
         do { try start.ticket.wait() } catch {
