@@ -9,10 +9,7 @@ extension TaskManager {
         resultJSON: String? = nil
     ) {
         lock.lock()
-        if let task = state.live[taskID] { settleStart(task) }
-        guard !state.stopped, let task = state.live[taskID], task.attempt == attempt, task.abandonedAttempt != attempt,
-            task.startInFlight == nil
-        else {
+        guard let task = currentAttempt(taskID, attempt) else {
             lock.unlock()
             logger.notice("a late outcome of an attempt already ended was discarded", metadata: ["task": "\(taskID)", "attempt": "\(attempt)"])
             return

@@ -137,11 +137,8 @@ extension TaskManager {
     private func attach(_ control: RunControl) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        if let task = state.live[control.taskID] { settleStart(task) }
         // After the shutdown's last decision no task's code starts.
-        guard !state.stopped, let task = state.live[control.taskID], task.attempt == control.attempt, task.status == .running,
-            task.abandonedAttempt != control.attempt, task.startInFlight == nil
-        else { return false }
+        guard let task = currentAttempt(control.taskID, control.attempt), task.status == .running else { return false }
         task.control = control
         controls.withLock { $0[control.taskID] = control }
         if task.pauseRequested { control.requestPause() }

@@ -74,6 +74,16 @@ extension TaskManager {
         settleStart(task)
     }
 
+    /// The live task whose current attempt is `attempt`, its start settled; nil once the host
+    /// stopped deciding, or for an attempt that ended, was abandoned or whose start is not durable.
+    /// Called with `lock` held, by the attempt's thread.
+    func currentAttempt(_ taskID: String, _ attempt: Int) -> LiveTask? {
+        guard let task = state.live[taskID] else { return nil }
+        settleStart(task)
+        guard !state.stopped, task.attempt == attempt, task.abandonedAttempt != attempt, task.startInFlight == nil else { return nil }
+        return task
+    }
+
     /// Called by a task's thread whose start could not be recorded: it never ran the task's code.
     func startNotDurable(taskID: String) {
         lock.lock()
@@ -84,13 +94,18 @@ extension TaskManager {
     /// The start of an attempt could not be recorded: the task stays pending as it was (no
     /// status changed) and is tried again in a second. Called with `lock` held.
     private func startNotRecorded(_ task: LiveTask, error: any Error) {
-        state.releaseSlot(task)
         if state.withThread[task.id] === task { state.withThread[task.id] = nil }
+        requeueInASecond(task)
+        lock.broadcast()
+        logger.warning("could not record the start of an attempt; retrying", metadata: ["task": "\(task.id)", "error": "\(error)"])
+    }
+
+    /// Gives back the slot of a task whose start or resume could not be recorded, and queues it again a second from now.
+    private func requeueInASecond(_ task: LiveTask) {
+        state.releaseSlot(task)
         let now = Date().timeIntervalSince1970
         task.runAt = now + 1
         state.enqueue(task, now: now)
-        lock.broadcast()
-        logger.warning("could not record the start of an attempt; retrying", metadata: ["task": "\(task.id)", "error": "\(error)"])
     }
 
     /// Gives attempt `attempt` of `task` a thread (returned, to be run by `threads`); `startWrite`
@@ -137,10 +152,7 @@ extension TaskManager {
             try commit(transition)
         } catch {
             // Not recorded: it stays paused (no CPU) and is tried again in a second.
-            state.releaseSlot(task)
-            let now = Date().timeIntervalSince1970
-            task.runAt = now + 1
-            state.enqueue(task, now: now)
+            requeueInASecond(task)
             logger.warning("could not record a resume; retrying", metadata: ["task": "\(task.id)", "error": "\(error)"])
         }
     }
